@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Configuration;
+using Gateway.AppHost;
+using Gateway.AppHost.Infrastructure;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+// Shared state: Aspire containers when a container runtime is healthy (always when publishing),
+// host-installed redis-server and postgres otherwise. See Infrastructure/.
+var infrastructure = builder.AddGatewayInfrastructure();
+var redis = infrastructure.Redis;
+var authDb = infrastructure.AuthDatabase;
+
+// A small downstream service, so routing, timeouts and breakers have something to show.
+var sampleApi = builder.AddProject<Projects.Gateway_SampleApi>(ResourceNames.SampleApi)
+    .WithHttpHealthCheck("/health");
+
+// Identity: users, credentials, tokens and API keys over gRPC (internal only).
+var auth = builder.AddProject<Projects.Gateway_Auth>(ResourceNames.Auth)
+    .WithGrpcEndpoint()
+    .WithReference(authDb).WaitFor(authDb)
+    .WithReference(redis).WaitFor(redis)
+    .WithHttpHealthCheck("/health");
+
+// The single public entry point, several replicas sharing state through Redis.
+builder.AddProject<Projects.Gateway_Proxy>(ResourceNames.Proxy)
+    .WithReplicas(builder.Configuration.GetValue("Gateway:ProxyReplicas", 2))
+    .WithFixedHttpPort(builder, "Gateway:ProxyPort")
+    .WithExternalHttpEndpoints()
+    .WithReference(sampleApi).WaitFor(sampleApi)
+    .WithReference(auth).WaitFor(auth)
+    .WithReference(redis).WaitFor(redis)
+    .WithHttpHealthCheck("/health");
+
+// The live dashboard, fed by every proxy replica through Redis.
+builder.AddProject<Projects.Gateway_Dashboard>(ResourceNames.Dashboard)
+    .WithFixedHttpPort(builder, "Gateway:DashboardPort")
+    .WithExternalHttpEndpoints()
+    .WithReference(auth).WaitFor(auth)
+    .WithReference(redis).WaitFor(redis)
+    .WithHttpHealthCheck("/health");
+
+builder.Build().Run();

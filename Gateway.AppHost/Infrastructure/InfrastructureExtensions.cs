@@ -1,0 +1,134 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Gateway.AppHost.Infrastructure;
+
+/// <summary>The shared state every service connects to.</summary>
+internal sealed record GatewayInfrastructure(
+    IResourceBuilder<IResourceWithConnectionString> Redis,
+    IResourceBuilder<IResourceWithConnectionString> AuthDatabase);
+
+internal static class InfrastructureExtensions
+{
+    /// <summary>
+    /// Adds <c>redis</c> and <c>postgres</c> (with database <c>authdb</c>). Both paths protect the
+    /// servers with generated, persisted secret parameters, so nothing secret is in the repository
+    /// and F5 works without any set-up.
+    /// </summary>
+    public static GatewayInfrastructure AddGatewayInfrastructure(this IDistributedApplicationBuilder builder)
+    {
+        var options = InfrastructureOptions.From(builder.Configuration);
+
+        var redisPassword = builder.AddParameter(
+            $"{ResourceNames.Redis}-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+        var postgresPassword = builder.AddParameter(
+            $"{ResourceNames.Postgres}-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+
+        var useContainers = builder.ExecutionContext.IsPublishMode || options.Mode switch
+        {
+            InfrastructureMode.Containers => true,
+            InfrastructureMode.Executables => false,
+            _ => ContainerRuntime.IsHealthy(builder.Configuration),
+        };
+
+        return useContainers
+            ? AddContainers(builder, redisPassword, postgresPassword)
+            : AddExecutables(builder, options, redisPassword, postgresPassword);
+    }
+
+    private static GatewayInfrastructure AddContainers(
+        IDistributedApplicationBuilder builder,
+        IResourceBuilder<ParameterResource> redisPassword,
+        IResourceBuilder<ParameterResource> postgresPassword)
+    {
+        var redis = builder.AddRedis(ResourceNames.Redis, password: redisPassword);
+
+        var postgres = builder.AddPostgres(ResourceNames.Postgres, password: postgresPassword);
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            // Registered users must survive an F5 restart.
+            postgres.WithDataVolume();
+        }
+
+        var authDb = postgres.AddDatabase(ResourceNames.AuthDatabase);
+        return new GatewayInfrastructure(
+            builder.CreateResourceBuilder<IResourceWithConnectionString>(redis.Resource),
+            builder.CreateResourceBuilder<IResourceWithConnectionString>(authDb.Resource));
+    }
+
+    private static GatewayInfrastructure AddExecutables(
+        IDistributedApplicationBuilder builder,
+        InfrastructureOptions options,
+        IResourceBuilder<ParameterResource> redisPassword,
+        IResourceBuilder<ParameterResource> postgresPassword)
+    {
+        var scripts = Path.Combine(builder.AppHostDirectory, "scripts");
+
+        var redisPort = FreePort.Next();
+        var redis = new RedisServerResource(ResourceNames.Redis, "bash", scripts, redisPassword.Resource);
+        builder.AddResource(redis)
+            .WithArgs(Path.Combine(scripts, "run-redis.sh"), redisPort.ToString(CultureInfo.InvariantCulture))
+            .WithEnvironment("REDIS_PASSWORD", redisPassword)
+            .WithEndpoint(port: redisPort, targetPort: redisPort, scheme: "tcp", name: RedisServerResource.PrimaryEndpointName, isProxied: false)
+            .WithHealthCheck(AddCheck(builder, ResourceNames.Redis, _ => new RedisPingHealthCheck(redis)));
+
+        var dataDirectory = options.DataDirectory ?? DefaultDataDirectory(options.Ephemeral);
+        var postgresPort = FreePort.Next();
+        var postgres = new PostgresServerExecutableResource(ResourceNames.Postgres, "bash", scripts, postgresPassword.Resource);
+        builder.AddResource(postgres)
+            .WithArgs(Path.Combine(scripts, "run-postgres.sh"), dataDirectory, postgresPort.ToString(CultureInfo.InvariantCulture))
+            .WithEnvironment("POSTGRES_PASSWORD", postgresPassword)
+            .WithEnvironment("POSTGRES_EPHEMERAL", options.Ephemeral ? "true" : "false")
+            .WithEndpoint(port: postgresPort, targetPort: postgresPort, scheme: "tcp", name: PostgresServerExecutableResource.PrimaryEndpointName, isProxied: false)
+            .WithHealthCheck(AddCheck(builder, ResourceNames.Postgres, _ => new PostgresHealthCheck(postgres)));
+
+        var authDb = new PostgresDatabaseExecutableResource(ResourceNames.AuthDatabase, ResourceNames.AuthDatabase, postgres);
+        builder.AddResource(authDb)
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "PostgresDatabase",
+                State = KnownResourceStates.Waiting,
+                Properties = [],
+            })
+            .WithHealthCheck(AddCheck(builder, ResourceNames.AuthDatabase, _ => new PostgresHealthCheck(authDb)));
+
+        // A database has no process of its own: it exists once the server is ready and it is created.
+        builder.Eventing.Subscribe<ResourceReadyEvent>(postgres, async (@event, cancellationToken) =>
+        {
+            await PostgresDatabaseCreator.EnsureCreatedAsync(authDb, cancellationToken);
+            var notifications = @event.Services.GetRequiredService<ResourceNotificationService>();
+            await notifications.PublishUpdateAsync(authDb, snapshot => snapshot with
+            {
+                State = KnownResourceStates.Running,
+                StartTimeStamp = DateTime.UtcNow,
+            });
+        });
+
+        return new GatewayInfrastructure(
+            builder.CreateResourceBuilder<IResourceWithConnectionString>(redis),
+            builder.CreateResourceBuilder<IResourceWithConnectionString>(authDb));
+    }
+
+    private static string AddCheck(IDistributedApplicationBuilder builder, string resourceName, Func<IServiceProvider, IHealthCheck> factory)
+    {
+        var key = $"{resourceName}_check";
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(key, factory, failureStatus: null, tags: null));
+        return key;
+    }
+
+    private static string DefaultDataDirectory(bool ephemeral)
+    {
+        if (ephemeral)
+        {
+            return Path.Combine(Path.GetTempPath(), $"gateway-postgres-{Guid.NewGuid():N}");
+        }
+
+        // postgres refuses to run as root and runs as the 'postgres' user instead, which cannot
+        // enter /root: keep root's data under the postgres user's own home.
+        return Environment.UserName == "root"
+            ? "/var/lib/postgresql/gateway/data"
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "gateway", "postgres");
+    }
+}

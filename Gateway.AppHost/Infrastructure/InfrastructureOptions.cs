@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Gateway.AppHost.Infrastructure;
+
+/// <summary>Where Redis and PostgreSQL come from.</summary>
+internal enum InfrastructureMode
+{
+    /// <summary>Containers when a container runtime answers, host executables otherwise.</summary>
+    Auto,
+
+    /// <summary>Aspire's Redis and PostgreSQL containers (always used when publishing).</summary>
+    Containers,
+
+    /// <summary>Host-installed <c>redis-server</c> and <c>postgres</c> run as executable resources.</summary>
+    Executables,
+}
+
+/// <summary>
+/// Settings of the <c>Infrastructure</c> configuration section of the AppHost
+/// (command line: <c>--Infrastructure:Mode=Executables</c>; environment: <c>Infrastructure__Mode</c>).
+/// </summary>
+internal sealed class InfrastructureOptions
+{
+    public const string SectionName = "Infrastructure";
+
+    public InfrastructureMode Mode { get; set; } = InfrastructureMode.Auto;
+
+    /// <summary>
+    /// PostgreSQL data directory on the executables path. Defaults to a persistent per-user
+    /// location in run mode so that registered users survive an AppHost restart.
+    /// </summary>
+    public string? DataDirectory { get; set; }
+
+    /// <summary>
+    /// Throwaway state for tests: durability settings are relaxed (fsync off). Never use for data
+    /// you want to keep.
+    /// </summary>
+    public bool Ephemeral { get; set; }
+
+    public static InfrastructureOptions From(IConfiguration configuration)
+    {
+        var options = new InfrastructureOptions();
+        configuration.GetSection(SectionName).Bind(options);
+        return options;
+    }
+}

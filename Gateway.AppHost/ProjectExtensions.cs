@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Gateway.AppHost;
+
+internal static class ProjectExtensions
+{
+    /// <summary>
+    /// In run mode, puts the project's <c>http</c> endpoint on the fixed port configured under
+    /// <paramref name="portKey"/>, so users have one stable URL in front of every replica. Tests
+    /// get random ports from the testing builder instead.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithFixedHttpPort(
+        this IResourceBuilder<ProjectResource> project, IDistributedApplicationBuilder builder, string portKey)
+    {
+        if (builder.ExecutionContext.IsRunMode && builder.Configuration.GetValue<int?>(portKey) is int port and > 0)
+        {
+            project.WithEndpoint("http", endpoint => endpoint.Port = port);
+        }
+
+        return project;
+    }
+
+    /// <summary>
+    /// Serves gRPC on its own HTTP/2-only (h2c) endpoint named <c>grpc</c>, and health checks on the
+    /// HTTP/1 <c>http</c> endpoint: without TLS a listener cannot offer both protocols, and Aspire's
+    /// HTTP health check only speaks HTTP/1. Kestrel takes both from configuration.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithGrpcEndpoint(this IResourceBuilder<ProjectResource> project)
+    {
+        project.WithHttpEndpoint(name: ResourceNames.GrpcEndpoint, env: "GRPC_PORT");
+
+        // Loopback when run locally, like Aspire's own ASPNETCORE_URLS; every interface in a container.
+        var host = project.ApplicationBuilder.ExecutionContext.IsPublishMode ? "*" : "localhost";
+        var grpc = project.GetEndpoint(ResourceNames.GrpcEndpoint);
+        var http = project.GetEndpoint("http");
+        return project
+            .WithEnvironment("Kestrel__Endpoints__grpc__Url", ReferenceExpression.Create($"http://{host}:{grpc.Property(EndpointProperty.TargetPort)}"))
+            .WithEnvironment("Kestrel__Endpoints__grpc__Protocols", "Http2")
+            .WithEnvironment("Kestrel__Endpoints__http__Url", ReferenceExpression.Create($"http://{host}:{http.Property(EndpointProperty.TargetPort)}"))
+            .WithEnvironment("Kestrel__Endpoints__http__Protocols", "Http1");
+    }
+}

@@ -1,0 +1,16 @@
+namespace Gateway.AppHost;
+
+/// <summary>Resource names, used identically by the services' client integrations.</summary>
+internal static class ResourceNames
+{
+    public const string Redis = "redis";
+    public const string Postgres = "postgres";
+    public const string AuthDatabase = "authdb";
+    public const string Auth = "auth";
+    public const string Proxy = "proxy";
+    public const string Dashboard = "dashboard";
+    public const string SampleApi = "sampleapi";
+
+    /// <summary>The auth service's HTTP/2-only (h2c) gRPC endpoint.</summary>
+    public const string GrpcEndpoint = "grpc";
+}

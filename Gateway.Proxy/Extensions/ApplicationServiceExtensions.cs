@@ -1,0 +1,35 @@
+namespace Gateway.Proxy.Extensions;
+
+internal static class ApplicationServiceExtensions
+{
+    /// <summary>Redis, YARP with service-discovered destinations, Kestrel and error handling.</summary>
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.AddRedisClient("redis");
+
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
+        {
+            // Nothing to gain from advertising the server software.
+            kestrel.AddServerHeader = false;
+        });
+
+        builder.Services.AddProblemDetails();
+
+        builder.Services.AddReverseProxy()
+            .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
+            .AddServiceDiscoveryDestinationResolver();
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Every error the gateway produces itself (including YARP's bare 502/504) becomes an
+    /// RFC 9457 problem details body.
+    /// </summary>
+    public static WebApplication UseGatewayErrors(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+}

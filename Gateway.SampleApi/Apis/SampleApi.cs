@@ -1,0 +1,60 @@
+namespace Gateway.SampleApi.Apis;
+
+/// <summary>
+/// A small downstream service: answers who it is, echoes what the gateway sent it, and can be
+/// slow or fail on demand so that timeouts, retries and breakers can be shown.
+/// </summary>
+internal static class SampleApi
+{
+    private const int MaxDelayMilliseconds = 30_000;
+
+    // Identifies the replica in responses, so tests and users can see load balancing.
+    private static readonly string Instance = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    public static IEndpointRouteBuilder MapSampleApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api");
+
+        api.MapGet("/hello", () => TypedResults.Ok(new HelloResponse("Hello from the sample API", Instance, DateTimeOffset.UtcNow)));
+
+        // Everything the backend received, so identity and forwarding headers can be inspected.
+        api.MapGet("/echo", (HttpRequest request) => TypedResults.Ok(new EchoResponse(
+            request.Method,
+            request.Path.Value ?? "/",
+            request.QueryString.Value ?? string.Empty,
+            request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            request.HttpContext.Connection.RemoteIpAddress?.ToString(),
+            Instance)));
+
+        api.MapGet("/slow", async Task<IResult> (int? ms, CancellationToken cancellationToken) =>
+        {
+            var delay = ms ?? 2_000;
+            if (delay is < 0 or > MaxDelayMilliseconds)
+            {
+                return TypedResults.Problem(
+                    detail: $"'ms' must be between 0 and {MaxDelayMilliseconds}.",
+                    statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            await Task.Delay(delay, cancellationToken);
+            return TypedResults.Ok(new SlowResponse(delay, Instance));
+        });
+
+        api.MapGet("/fail", (int? status) =>
+        {
+            var code = status ?? StatusCodes.Status500InternalServerError;
+            return code is < 400 or > 599
+                ? TypedResults.Problem(detail: "'status' must be an HTTP error status (400-599).", statusCode: StatusCodes.Status400BadRequest)
+                : TypedResults.Problem(detail: $"Failure requested with status {code}.", statusCode: code);
+        });
+
+        return app;
+    }
+
+    private sealed record HelloResponse(string Message, string Instance, DateTimeOffset Time);
+
+    private sealed record EchoResponse(
+        string Method, string Path, string Query, Dictionary<string, string> Headers, string? RemoteAddress, string Instance);
+
+    private sealed record SlowResponse(int DelayMilliseconds, string Instance);
+}
