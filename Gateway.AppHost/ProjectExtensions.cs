@@ -39,4 +39,23 @@ internal static class ProjectExtensions
             .WithEnvironment("Kestrel__Endpoints__http__Url", ReferenceExpression.Create($"http://{host}:{http.Property(EndpointProperty.TargetPort)}"))
             .WithEnvironment("Kestrel__Endpoints__http__Protocols", "Http1");
     }
+
+    /// <summary>
+    /// Run mode only: demo users <c>demo</c> and <c>admin</c> whose password is the generated,
+    /// persisted secret parameter <c>demo-password</c> (shown in the Aspire dashboard's parameters,
+    /// or by <c>dotnet user-secrets list --project Gateway.AppHost</c>), so F5 works out of the box
+    /// and nothing secret is in the repository.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithDemoUsers(
+        this IResourceBuilder<ProjectResource> project, IDistributedApplicationBuilder builder)
+    {
+        if (!builder.ExecutionContext.IsRunMode)
+        {
+            return project;
+        }
+
+        var password = builder.AddParameter(
+            "demo-password", new GenerateParameterDefault { MinLength = 16, Special = false }, secret: true, persist: true);
+        return project.WithEnvironment("Auth__Demo__Password", password);
+    }
 }

@@ -1,3 +1,4 @@
+using Gateway.Proxy.Accounts;
 using Gateway.Proxy.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -10,6 +11,7 @@ var app = builder.Build();
 app.UseGatewayErrors();
 
 app.MapDefaultEndpoints();
+app.MapAccountsApi();
 app.MapReverseProxy();
 
 app.Run();

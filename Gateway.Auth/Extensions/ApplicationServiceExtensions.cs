@@ -1,14 +1,50 @@
+using Gateway.Auth.Data;
+using Gateway.Auth.Grpc;
+using Gateway.Auth.Invalidation;
+using Gateway.Auth.Security;
+
 namespace Gateway.Auth.Extensions;
 
 internal static class ApplicationServiceExtensions
 {
+    /// <summary>Largest gRPC message accepted: every field has a small limit, so this is generous.</summary>
+    private const int MaxMessageBytes = 64 * 1024;
+
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        // Connection names match the AppHost's resource names.
-        builder.AddNpgsqlDataSource("authdb");
-        builder.AddRedisClient("redis");
+        builder.Services.AddOptions<AuthOptions>()
+            .BindConfiguration(AuthOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
 
-        builder.Services.AddGrpc();
+        // Connection names match the AppHost's resource names.
+        builder.AddNpgsqlDataSource("authdb", configureDataSourceBuilder: dataSource =>
+        {
+            // Short timeouts: a database that is down must turn into UNAVAILABLE quickly, and the
+            // proxy's own deadline is a few hundred milliseconds anyway.
+            dataSource.ConnectionStringBuilder.Timeout = 3;
+            dataSource.ConnectionStringBuilder.CommandTimeout = 5;
+            dataSource.ConnectionStringBuilder.MaxAutoPrepare = 16;
+        });
+        builder.AddRedisClient("redis", configureOptions: redis => redis.AbortOnConnectFail = false);
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<MigrationRunner>();
+        builder.Services.AddSingleton<AuthStore>();
+        builder.Services.AddSingleton<PasswordHasher>();
+        builder.Services.AddSingleton<CredentialValidator>();
+        builder.Services.AddSingleton<CallerAuthenticator>();
+        builder.Services.AddSingleton<LoginThrottle>();
+        builder.Services.AddSingleton<InvalidationPublisher>();
+        builder.Services.AddSingleton<DatabaseInitializer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DatabaseInitializer>());
+        builder.Services.AddHealthChecks().AddCheck<DatabaseInitializer>("schema");
+
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = MaxMessageBytes;
+            grpc.Interceptors.Add<ErrorMappingInterceptor>();
+        });
         builder.Services.AddGrpcHealthChecks();
         if (builder.Environment.IsDevelopment())
         {
@@ -20,6 +56,9 @@ internal static class ApplicationServiceExtensions
 
     public static WebApplication MapGrpcServices(this WebApplication app)
     {
+        app.MapGrpcService<AuthGrpcService>();
+        app.MapGrpcService<AdminGrpcService>();
+
         // grpc.health.v1 reports the same checks as HTTP /health.
         app.MapGrpcHealthChecksService();
         if (app.Environment.IsDevelopment())

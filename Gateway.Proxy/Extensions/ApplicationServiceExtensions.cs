@@ -1,3 +1,5 @@
+using Gateway.Proxy.AuthService;
+
 namespace Gateway.Proxy.Extensions;
 
 internal static class ApplicationServiceExtensions
@@ -5,7 +7,8 @@ internal static class ApplicationServiceExtensions
     /// <summary>Redis, YARP with service-discovered destinations, Kestrel and error handling.</summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddRedisClient("redis");
+        builder.AddRedisClient("redis", configureOptions: redis => redis.AbortOnConnectFail = false);
+        builder.AddAuthServiceClients();
 
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
         {

@@ -1,0 +1,63 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Gateway.Auth;
+
+/// <summary>Settings of the <c>Auth</c> configuration section.</summary>
+internal sealed class AuthOptions
+{
+    public const string SectionName = "Auth";
+
+    /// <summary>How long a bearer access token from <c>Login</c> stays valid.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>PBKDF2-HMAC-SHA256 iterations for new password hashes (OWASP 2023: at least 600,000).</summary>
+    [Range(600_000, 10_000_000)]
+    public int PasswordHashIterations { get; set; } = 600_000;
+
+    /// <summary>The plan new users get.</summary>
+    [Required]
+    [RegularExpression("^[a-z0-9_-]{1,32}$")]
+    public string DefaultPlan { get; set; } = "free";
+
+    /// <summary>
+    /// Plan limits applied at start-up (created or updated). Plans seeded by migrations keep their
+    /// limits unless named here.
+    /// </summary>
+    public Dictionary<string, PlanLimitOptions> Plans { get; set; } = new(StringComparer.Ordinal);
+
+    [Required]
+    public LoginThrottleOptions LoginThrottle { get; set; } = new();
+
+    /// <summary>Demo users for run mode; none are created unless <see cref="DemoOptions.Password"/> is set.</summary>
+    public DemoOptions Demo { get; set; } = new();
+}
+
+internal sealed class PlanLimitOptions
+{
+    [Range(1, int.MaxValue)]
+    public int RequestsPerWindow { get; set; }
+
+    [Range(1, 86_400)]
+    public int WindowSeconds { get; set; } = 60;
+}
+
+internal sealed class LoginThrottleOptions
+{
+    /// <summary>Failed logins for one account within <see cref="Window"/> before further attempts are refused.</summary>
+    [Range(1, 1_000)]
+    public int MaxFailuresPerAccount { get; set; } = 5;
+
+    /// <summary>Failed logins from one client address within <see cref="Window"/>, across accounts.</summary>
+    [Range(1, 100_000)]
+    public int MaxFailuresPerClient { get; set; } = 20;
+
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(15);
+}
+
+internal sealed class DemoOptions
+{
+    /// <summary>Password of the demo users <c>demo</c> (free) and <c>admin</c> (pro, admin role).</summary>
+    public string? Password { get; set; }
+}

@@ -1,0 +1,70 @@
+using Gateway.Auth.Grpc;
+using Gateway.Auth.Security;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Gateway.Auth.Data;
+
+/// <summary>
+/// At start-up: applies migrations, then the configured plan limits, then (run mode) the demo
+/// users. Retries while the database is not reachable; the service reports unhealthy until done.
+/// </summary>
+internal sealed partial class DatabaseInitializer(
+    MigrationRunner migrations,
+    AuthStore store,
+    PasswordHasher passwordHasher,
+    IOptions<AuthOptions> options,
+    ILogger<DatabaseInitializer> logger) : BackgroundService, IHealthCheck
+{
+    private volatile bool _ready;
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_ready ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("Database schema not initialised yet."));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(250);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await InitializeAsync(stoppingToken);
+                _ready = true;
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException && !stoppingToken.IsCancellationRequested)
+            {
+                Log.Retrying(logger, delay, ex.Message);
+                await Task.Delay(delay, stoppingToken);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5_000));
+            }
+        }
+    }
+
+    private async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await migrations.MigrateAsync(cancellationToken);
+
+        foreach (var (name, limit) in options.Value.Plans)
+        {
+            await store.UpsertPlanAsync(RequestValidation.Plan(name, $"Auth:Plans:{name}"), limit.RequestsPerWindow, limit.WindowSeconds, cancellationToken);
+        }
+
+        if (options.Value.Demo.Password is { Length: > 0 } password)
+        {
+            await store.EnsureUserAsync("demo", "demo", await passwordHasher.HashAsync(password, cancellationToken), "free", ["user"], cancellationToken);
+            await store.EnsureUserAsync("admin", "admin", await passwordHasher.HashAsync(password, cancellationToken), "pro", ["user", CallerAuthenticator.AdminRole], cancellationToken);
+            Log.DemoUsers(logger);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Database not ready, retrying in {Delay}: {Reason}")]
+        public static partial void Retrying(ILogger logger, TimeSpan delay, string reason);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Demo users 'demo' (free) and 'admin' (pro, admin) are present")]
+        public static partial void DemoUsers(ILogger logger);
+    }
+}

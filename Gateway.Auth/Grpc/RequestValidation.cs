@@ -1,0 +1,128 @@
+using System.Buffers;
+using Grpc.Core;
+
+namespace Gateway.Auth.Grpc;
+
+/// <summary>
+/// Input limits for every string field. Failures are INVALID_ARGUMENT with a message that names
+/// the field (proto field names) and never echoes the value.
+/// </summary>
+internal static class RequestValidation
+{
+    public const int MinUserNameLength = 3;
+    public const int MaxUserNameLength = 64;
+    public const int MinPasswordLength = 8;
+    public const int MaxPasswordLength = 128;
+    public const int MaxKeyNameLength = 64;
+    public const int MaxClientAddressLength = 64;
+
+    private static readonly SearchValues<char> UserNameChars =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
+
+    private static readonly SearchValues<char> PlanChars =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789_-");
+
+    /// <summary>A new user name: 3-64 of letters, digits, '.', '_' and '-'.</summary>
+    public static string NewUserName(string value, string field = "user_name")
+    {
+        Required(value, field);
+        if (value.Length is < MinUserNameLength or > MaxUserNameLength)
+        {
+            throw Invalid(field, $"must be {MinUserNameLength}-{MaxUserNameLength} characters");
+        }
+
+        if (value.AsSpan().ContainsAnyExcept(UserNameChars))
+        {
+            throw Invalid(field, "may contain only letters, digits, '.', '_' and '-'");
+        }
+
+        return value;
+    }
+
+    /// <summary>A new password: 8-128 characters, valid UTF-8, no control characters.</summary>
+    public static string NewPassword(string value, string field = "password")
+    {
+        Required(value, field);
+        if (value.Length is < MinPasswordLength or > MaxPasswordLength)
+        {
+            throw Invalid(field, $"must be {MinPasswordLength}-{MaxPasswordLength} characters");
+        }
+
+        return Text(value, field);
+    }
+
+    /// <summary>A login's user name: only the limits, so a login never says more than "no".</summary>
+    public static string ExistingUserName(string value, string field = "user_name")
+    {
+        Required(value, field);
+        return value.Length > MaxUserNameLength ? throw Invalid(field, $"must be at most {MaxUserNameLength} characters") : Text(value, field);
+    }
+
+    public static string ExistingPassword(string value, string field = "password")
+    {
+        Required(value, field);
+        return value.Length > MaxPasswordLength ? throw Invalid(field, $"must be at most {MaxPasswordLength} characters") : Text(value, field);
+    }
+
+    /// <summary>An access token or API key as presented.</summary>
+    public static string Credential(string value, string field)
+    {
+        Required(value, field);
+        return value.Length > Security.Credentials.MaxLength
+            ? throw Invalid(field, $"must be at most {Security.Credentials.MaxLength} characters")
+            : Text(value, field);
+    }
+
+    public static string KeyName(string value, string field = "name")
+    {
+        Required(value, field);
+        return value.Length > MaxKeyNameLength ? throw Invalid(field, $"must be at most {MaxKeyNameLength} characters") : Text(value, field);
+    }
+
+    public static string ClientAddress(string value, string field = "client_address") =>
+        value.Length > MaxClientAddressLength ? throw Invalid(field, $"must be at most {MaxClientAddressLength} characters") : Text(value, field);
+
+    public static string Plan(string value, string field = "plan")
+    {
+        Required(value, field);
+        return value.Length > 32 || value.AsSpan().ContainsAnyExcept(PlanChars)
+            ? throw Invalid(field, "must be 1-32 of lower-case letters, digits, '_' and '-'")
+            : value;
+    }
+
+    public static Guid Id(string value, string field) =>
+        Guid.TryParseExact(value, "D", out var id) ? id : throw Invalid(field, "must be a UUID");
+
+    /// <summary>User names are unique regardless of case.</summary>
+    public static string Normalize(string userName) => userName.ToLowerInvariant();
+
+    private static void Required(string value, string field)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            throw Invalid(field, "is required");
+        }
+    }
+
+    private static string Text(string value, string field)
+    {
+        // Protobuf decodes invalid UTF-8 to U+FFFD, and a lone surrogate enumerates as U+FFFD too.
+        foreach (var rune in value.EnumerateRunes())
+        {
+            if (rune == System.Text.Rune.ReplacementChar)
+            {
+                throw Invalid(field, "must be valid UTF-8");
+            }
+
+            if (System.Text.Rune.IsControl(rune))
+            {
+                throw Invalid(field, "must not contain control characters");
+            }
+        }
+
+        return value;
+    }
+
+    public static RpcException Invalid(string field, string message) =>
+        new(new Status(StatusCode.InvalidArgument, $"{field}: {message}"));
+}

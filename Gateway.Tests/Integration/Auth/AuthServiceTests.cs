@@ -1,0 +1,272 @@
+using System.Security.Cryptography;
+using System.Text;
+using Aspire.Hosting.Testing;
+using Gateway.Auth.V1;
+using Gateway.Tests.Infrastructure;
+using Grpc.Core;
+using Npgsql;
+
+namespace Gateway.Tests.Integration.Auth;
+
+/// <summary>Every RPC of Gateway.Auth over real gRPC against real PostgreSQL and Redis.</summary>
+[Collection(GatewayAppCollection.Name)]
+public sealed class AuthServiceTests(GatewayAppFixture fixture) : IDisposable
+{
+    private readonly AuthClients _clients = new(fixture.App);
+
+    private AuthService.AuthServiceClient Auth => _clients.Auth;
+
+    private AdminService.AdminServiceClient Admin => _clients.Admin;
+
+    [Fact]
+    public async Task RegisterLoginValidateRevoke_TokenStopsWorkingAfterRevoke()
+    {
+        var userName = AuthClients.NewUserName();
+        var password = AuthClients.NewPassword();
+
+        var registered = await Auth.RegisterAsync(new RegisterRequest { UserName = userName, Password = password }, deadline: AuthClients.Deadline());
+        Assert.Equal("free", registered.Plan);
+
+        var login = await Auth.LoginAsync(new LoginRequest { UserName = userName, Password = password }, deadline: AuthClients.Deadline());
+        Assert.StartsWith("gw_at_", login.AccessToken, StringComparison.Ordinal);
+        Assert.Equal(registered.UserId, login.UserId);
+
+        var valid = await Auth.ValidateTokenAsync(new ValidateTokenRequest { Credential = login.AccessToken }, deadline: AuthClients.Deadline());
+        Assert.True(valid.Valid);
+        Assert.Equal(CredentialKind.AccessToken, valid.Kind);
+        Assert.Equal(registered.UserId, valid.Principal.UserId);
+        Assert.Equal(userName, valid.Principal.UserName);
+        Assert.Equal("free", valid.Principal.Plan);
+        Assert.Equal(60, valid.Principal.RequestsPerWindow);
+        Assert.Equal(60, valid.Principal.WindowSeconds);
+        Assert.Contains("user", valid.Principal.Roles);
+        Assert.True(valid.ExpiresAt.ToDateTime() > DateTime.UtcNow);
+
+        var revoked = await Auth.RevokeTokenAsync(new RevokeTokenRequest { AccessToken = login.AccessToken }, deadline: AuthClients.Deadline());
+        Assert.True(revoked.Revoked);
+
+        var after = await Auth.ValidateTokenAsync(new ValidateTokenRequest { Credential = login.AccessToken }, deadline: AuthClients.Deadline());
+        Assert.False(after.Valid);
+        Assert.Equal(InvalidReason.Revoked, after.Reason);
+        Assert.Null(after.Principal);
+
+        var again = await Auth.RevokeTokenAsync(new RevokeTokenRequest { AccessToken = login.AccessToken }, deadline: AuthClients.Deadline());
+        Assert.False(again.Revoked);
+    }
+
+    [Fact]
+    public async Task Register_DuplicateNameInAnyCase_AlreadyExists()
+    {
+        var userName = AuthClients.NewUserName();
+        await Auth.RegisterAsync(new RegisterRequest { UserName = userName, Password = AuthClients.NewPassword() }, deadline: AuthClients.Deadline());
+
+        var duplicate = await AuthClients.ThrowsRpcAsync(() => Auth.RegisterAsync(
+            new RegisterRequest { UserName = userName.ToUpperInvariant(), Password = AuthClients.NewPassword() }, deadline: AuthClients.Deadline()).ResponseAsync);
+
+        Assert.Equal(StatusCode.AlreadyExists, duplicate.StatusCode);
+    }
+
+    [Fact]
+    public async Task Login_WrongPasswordAndUnknownUser_SameUnauthenticatedError()
+    {
+        var (userName, _, _) = await _clients.NewLoggedInUserAsync();
+
+        var wrongPassword = await AuthClients.ThrowsRpcAsync(() => Auth.LoginAsync(
+            new LoginRequest { UserName = userName, Password = "not-the-password" }, deadline: AuthClients.Deadline()).ResponseAsync);
+        var unknownUser = await AuthClients.ThrowsRpcAsync(() => Auth.LoginAsync(
+            new LoginRequest { UserName = AuthClients.NewUserName("nobody"), Password = "not-the-password" }, deadline: AuthClients.Deadline()).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unauthenticated, wrongPassword.StatusCode);
+        Assert.Equal(wrongPassword.StatusCode, unknownUser.StatusCode);
+        Assert.Equal(wrongPassword.Status.Detail, unknownUser.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Login_RepeatedFailuresForOneAccount_ResourceExhaustedEvenWithRightPassword()
+    {
+        var (userName, password, _) = await _clients.NewLoggedInUserAsync();
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var failure = await AuthClients.ThrowsRpcAsync(() => Auth.LoginAsync(
+                new LoginRequest { UserName = userName, Password = "wrong-password" }, deadline: AuthClients.Deadline()).ResponseAsync);
+            Assert.Equal(StatusCode.Unauthenticated, failure.StatusCode);
+        }
+
+        var throttled = await AuthClients.ThrowsRpcAsync(() => Auth.LoginAsync(
+            new LoginRequest { UserName = userName, Password = password }, deadline: AuthClients.Deadline()).ResponseAsync);
+
+        Assert.Equal(StatusCode.ResourceExhausted, throttled.StatusCode);
+        var retryAfter = int.Parse(throttled.Trailers.GetValue("retry-after")!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(retryAfter, 1, 15 * 60);
+    }
+
+    [Fact]
+    public async Task ValidateToken_ExpiredToken_InvalidWithReasonExpired()
+    {
+        var (_, _, login) = await _clients.NewLoggedInUserAsync();
+        await using (var connection = await OpenDatabaseAsync())
+        {
+            await using var expire = new NpgsqlCommand("UPDATE access_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = @h", connection);
+            expire.Parameters.AddWithValue("h", SHA256.HashData(Encoding.UTF8.GetBytes(login.AccessToken)));
+            Assert.Equal(1, await expire.ExecuteNonQueryAsync());
+        }
+
+        var result = await Auth.ValidateTokenAsync(new ValidateTokenRequest { Credential = login.AccessToken }, deadline: AuthClients.Deadline());
+
+        Assert.False(result.Valid);
+        Assert.Equal(InvalidReason.Expired, result.Reason);
+    }
+
+    [Fact]
+    public async Task ValidateToken_UnknownOrMalformedCredential_InvalidUnknownNotAnError()
+    {
+        foreach (var credential in new[] { "gw_at_" + new string('A', 43), "gw_key_" + new string('b', 43), "not-a-token", "Bearer x" })
+        {
+            var result = await Auth.ValidateTokenAsync(new ValidateTokenRequest { Credential = credential }, deadline: AuthClients.Deadline());
+            Assert.False(result.Valid);
+            Assert.Equal(InvalidReason.Unknown, result.Reason);
+        }
+    }
+
+    [Fact]
+    public async Task SetUserDisabled_ByAdmin_TokensAndKeysStopWorkingUntilReenabled()
+    {
+        var (userName, _, login) = await _clients.NewLoggedInUserAsync();
+        var key = await Auth.CreateApiKeyAsync(new CreateApiKeyRequest { AccessToken = login.AccessToken, Name = "ci" }, deadline: AuthClients.Deadline());
+        var adminToken = await _clients.AdminTokenAsync(fixture.App);
+
+        await Admin.SetUserDisabledAsync(new SetUserDisabledRequest { AccessToken = adminToken, UserName = userName, Disabled = true }, deadline: AuthClients.Deadline());
+
+        foreach (var credential in new[] { login.AccessToken, key.ApiKey })
+        {
+            var result = await Auth.ValidateTokenAsync(new ValidateTokenRequest { Credential = credential }, deadline: AuthClients.Deadline());
+            Assert.False(result.Valid);
+            Assert.Equal(InvalidReason.UserDisabled, result.Reason);
+        }
+
+        await Admin.SetUserDisabledAsync(new SetUserDisabledRequest { AccessToken = adminToken, UserName = userName, Disabled = false }, deadline: AuthClients.Deadline());
+        var reenabled = await Auth.ValidateTokenAsync(new ValidateTokenRequest { Credential = login.AccessToken }, deadline: AuthClients.Deadline());
+        Assert.True(reenabled.Valid);
+    }
+
+    [Fact]
+    public async Task AdminCalls_ByNonAdmin_PermissionDenied()
+    {
+        var (_, _, login) = await _clients.NewLoggedInUserAsync();
+
+        var denied = await AuthClients.ThrowsRpcAsync(() => Admin.SetUserPlanAsync(
+            new SetUserPlanRequest { AccessToken = login.AccessToken, UserName = "demo", Plan = "pro" }, deadline: AuthClients.Deadline()).ResponseAsync);
+        var anonymous = await AuthClients.ThrowsRpcAsync(() => Admin.ListPlansAsync(
+            new ListPlansRequest { AccessToken = "gw_at_" + new string('A', 43) }, deadline: AuthClients.Deadline()).ResponseAsync);
+
+        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+        Assert.Equal(StatusCode.Unauthenticated, anonymous.StatusCode);
+    }
+
+    [Fact]
+    public async Task SetUserPlan_ToPro_VisibleInNextValidateToken()
+    {
+        var (userName, _, login) = await _clients.NewLoggedInUserAsync();
+        var adminToken = await _clients.AdminTokenAsync(fixture.App);
+        var plans = await Admin.ListPlansAsync(new ListPlansRequest { AccessToken = adminToken }, deadline: AuthClients.Deadline());
+        var pro = plans.Plans.Single(p => p.Name == "pro");
+        var free = plans.Plans.Single(p => p.Name == "free");
+        Assert.True(pro.RequestsPerWindow > free.RequestsPerWindow);
+
+        await Admin.SetUserPlanAsync(new SetUserPlanRequest { AccessToken = adminToken, UserName = userName, Plan = "pro" }, deadline: AuthClients.Deadline());
+        var result = await Auth.ValidateTokenAsync(new ValidateTokenRequest { Credential = login.AccessToken }, deadline: AuthClients.Deadline());
+
+        Assert.Equal("pro", result.Principal.Plan);
+        Assert.Equal(pro.RequestsPerWindow, result.Principal.RequestsPerWindow);
+
+        var unknownPlan = await AuthClients.ThrowsRpcAsync(() => Admin.SetUserPlanAsync(
+            new SetUserPlanRequest { AccessToken = adminToken, UserName = userName, Plan = "platinum" }, deadline: AuthClients.Deadline()).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, unknownPlan.StatusCode);
+    }
+
+    [Fact]
+    public async Task ApiKeys_CreateListValidateRevoke()
+    {
+        var (_, _, login) = await _clients.NewLoggedInUserAsync();
+
+        var created = await Auth.CreateApiKeyAsync(new CreateApiKeyRequest { AccessToken = login.AccessToken, Name = "build server" }, deadline: AuthClients.Deadline());
+        Assert.StartsWith("gw_key_", created.ApiKey, StringComparison.Ordinal);
+        Assert.StartsWith(created.Info.Prefix, created.ApiKey, StringComparison.Ordinal);
+
+        var listed = await Auth.ListApiKeysAsync(new ListApiKeysRequest { AccessToken = login.AccessToken }, deadline: AuthClients.Deadline());
+        var info = Assert.Single(listed.Keys);
+        Assert.Equal(created.Info.Id, info.Id);
+        Assert.Equal("build server", info.Name);
+        Assert.Null(info.RevokedAt);
+
+        var valid = await Auth.ValidateTokenAsync(new ValidateTokenRequest { Credential = created.ApiKey }, deadline: AuthClients.Deadline());
+        Assert.True(valid.Valid);
+        Assert.Equal(CredentialKind.ApiKey, valid.Kind);
+        Assert.Equal(login.UserId, valid.Principal.UserId);
+        Assert.Null(valid.ExpiresAt);
+
+        // Keys cannot mint keys: management needs an access token.
+        var byKey = await AuthClients.ThrowsRpcAsync(() => Auth.CreateApiKeyAsync(
+            new CreateApiKeyRequest { AccessToken = created.ApiKey, Name = "x" }, deadline: AuthClients.Deadline()).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, byKey.StatusCode);
+
+        var revoked = await Auth.RevokeApiKeyAsync(new RevokeApiKeyRequest { AccessToken = login.AccessToken, KeyId = created.Info.Id }, deadline: AuthClients.Deadline());
+        Assert.True(revoked.Revoked);
+        var after = await Auth.ValidateTokenAsync(new ValidateTokenRequest { Credential = created.ApiKey }, deadline: AuthClients.Deadline());
+        Assert.False(after.Valid);
+        Assert.Equal(InvalidReason.Revoked, after.Reason);
+
+        var listedAfter = await Auth.ListApiKeysAsync(new ListApiKeysRequest { AccessToken = login.AccessToken }, deadline: AuthClients.Deadline());
+        Assert.NotNull(Assert.Single(listedAfter.Keys).RevokedAt);
+
+        // Someone else's key, or no key at all, is "not found" for this caller.
+        var (_, _, other) = await _clients.NewLoggedInUserAsync();
+        var foreign = await AuthClients.ThrowsRpcAsync(() => Auth.RevokeApiKeyAsync(
+            new RevokeApiKeyRequest { AccessToken = other.AccessToken, KeyId = created.Info.Id }, deadline: AuthClients.Deadline()).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, foreign.StatusCode);
+    }
+
+    [Fact]
+    public async Task StoredRows_NeverContainPlainPasswordTokenOrKey()
+    {
+        var (userName, password, login) = await _clients.NewLoggedInUserAsync();
+        var key = await Auth.CreateApiKeyAsync(new CreateApiKeyRequest { AccessToken = login.AccessToken, Name = "k" }, deadline: AuthClients.Deadline());
+        var secrets = new[] { password, login.AccessToken, login.AccessToken["gw_at_".Length..], key.ApiKey, key.ApiKey["gw_key_".Length..] };
+
+        await using var connection = await OpenDatabaseAsync();
+        var rows = new List<string>();
+        foreach (var table in new[] { "users", "access_tokens", "api_keys" })
+        {
+            // Every column as text (bytea as hex, arrays as literals): a secret cannot hide in any of them.
+            await using var select = new NpgsqlCommand($"SELECT t::text FROM {table} t WHERE t::text ILIKE '%' || @id || '%'", connection);
+            select.Parameters.AddWithValue("id", login.UserId);
+            await using var reader = await select.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                rows.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.True(rows.Count >= 3, $"expected the user, token and key rows, found {rows.Count}");
+        Assert.Contains(rows, r => r.Contains("pbkdf2-sha256$", StringComparison.Ordinal));
+        foreach (var row in rows)
+        {
+            foreach (var secret in secrets)
+            {
+                Assert.DoesNotContain(secret, row, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Contains(rows, r => r.Contains(userName, StringComparison.Ordinal));
+    }
+
+    private async Task<NpgsqlConnection> OpenDatabaseAsync()
+    {
+        var connectionString = await fixture.App.GetConnectionStringAsync("authdb").AsTask().WaitAsync(AuthClients.CallTimeout);
+        var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync().WaitAsync(AuthClients.CallTimeout);
+        return connection;
+    }
+
+    public void Dispose() => _clients.Dispose();
+}
