@@ -2,6 +2,8 @@ using Gateway.Auth.Data;
 using Gateway.Auth.Grpc;
 using Gateway.Auth.Invalidation;
 using Gateway.Auth.Security;
+using Grpc.AspNetCore.Server.Model;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Gateway.Auth.Extensions;
 
@@ -45,6 +47,10 @@ internal static class ApplicationServiceExtensions
             grpc.MaxReceiveMessageSize = MaxMessageBytes;
             grpc.Interceptors.Add<ErrorMappingInterceptor>();
         });
+        // Malformed request messages are INVALID_ARGUMENT, not UNKNOWN: replace the default method
+        // discovery with one whose deserializers say so (see StrictRequestMethodProvider).
+        builder.Services.RemoveAll(typeof(IServiceMethodProvider<>));
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IServiceMethodProvider<>), typeof(StrictRequestMethodProvider<>)));
         builder.Services.AddGrpcHealthChecks();
         if (builder.Environment.IsDevelopment())
         {

@@ -31,7 +31,14 @@ internal static class ApplicationServiceExtensions
     /// </summary>
     public static WebApplication UseGatewayErrors(this WebApplication app)
     {
-        app.UseExceptionHandler();
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // A malformed request (bad JSON, body too large, ...) is the client's error: keep its
+            // 4xx status instead of reporting a 500 from the gateway.
+            StatusCodeSelector = exception => exception is BadHttpRequestException badRequest
+                ? badRequest.StatusCode
+                : StatusCodes.Status500InternalServerError,
+        });
         app.UseStatusCodePages();
         return app;
     }

@@ -260,6 +260,17 @@ public sealed class AuthServiceTests(GatewayAppFixture fixture) : IDisposable
         Assert.Contains(rows, r => r.Contains(userName, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task GrpcHealthService_ReportsServing()
+    {
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(fixture.App.GetEndpoint("auth", "grpc"));
+        var health = new Grpc.Health.V1.Health.HealthClient(channel);
+
+        var reply = await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest(), deadline: AuthClients.Deadline());
+
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, reply.Status);
+    }
+
     private async Task<NpgsqlConnection> OpenDatabaseAsync()
     {
         var connectionString = await fixture.App.GetConnectionStringAsync("authdb").AsTask().WaitAsync(AuthClients.CallTimeout);
