@@ -1,5 +1,6 @@
 using Gateway.Proxy.Accounts;
 using Gateway.Proxy.Extensions;
+using Gateway.Proxy.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -9,9 +10,11 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.UseGatewayErrors();
+app.UseGatewayPipeline();
 
 app.MapDefaultEndpoints();
 app.MapAccountsApi();
+app.MapDiagnosticsApi(policy: "admin");
 app.MapReverseProxy();
 
 app.Run();

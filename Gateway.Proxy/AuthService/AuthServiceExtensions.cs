@@ -1,4 +1,9 @@
+using System.ComponentModel.DataAnnotations;
 using Gateway.Auth.V1;
+using Gateway.Proxy.Authentication;
+using Gateway.Proxy.Telemetry;
+using Polly;
+using Polly.CircuitBreaker;
 
 namespace Gateway.Proxy.AuthService;
 
@@ -13,14 +18,44 @@ internal sealed class AuthServiceOptions
     public Uri Address { get; set; } = new("http://_grpc.auth");
 
     /// <summary>Deadline of account calls (register, login, keys); password hashing takes a few hundred ms.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan AccountCallDeadline { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Deadline of one <c>ValidateToken</c> call on a cache miss.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:30")]
+    public TimeSpan ValidateDeadline { get; set; } = TimeSpan.FromMilliseconds(300);
+
+    [Required]
+    public BreakerOptions Breaker { get; set; } = new();
+}
+
+/// <summary>Circuit breaker around <c>ValidateToken</c>.</summary>
+internal sealed class BreakerOptions
+{
+    /// <summary>Open when at least this share of calls in the sampling window failed...</summary>
+    [Range(0.01, 1.0)]
+    public double FailureRatio { get; set; } = 0.5;
+
+    /// <summary>...and at least this many calls were made in it.</summary>
+    [Range(2, 100_000)]
+    public int MinimumThroughput { get; set; } = 5;
+
+    [Range(typeof(TimeSpan), "00:00:00.500", "00:10:00")]
+    public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long calls fail fast before a half-open probe is let through.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.500", "00:10:00")]
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 internal static class AuthServiceExtensions
 {
     public static IHostApplicationBuilder AddAuthServiceClients(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<AuthServiceOptions>().BindConfiguration(AuthServiceOptions.SectionName);
+        builder.Services.AddOptions<AuthServiceOptions>()
+            .BindConfiguration(AuthServiceOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         var address = builder.Configuration.GetSection(AuthServiceOptions.SectionName).Get<AuthServiceOptions>()?.Address
             ?? new AuthServiceOptions().Address;
 
@@ -30,10 +65,50 @@ internal static class AuthServiceExtensions
         // ConfigureHttpClientDefaults for one client.)
 #pragma warning disable EXTEXP0001
         builder.Services.AddGrpcClient<Gateway.Auth.V1.AuthService.AuthServiceClient>(o => o.Address = address)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                // One HTTP/2 connection caps concurrent streams; allow more under load.
+                EnableMultipleHttp2Connections = true,
+                ConnectTimeout = TimeSpan.FromSeconds(2),
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            })
             .RemoveAllResilienceHandlers();
         builder.Services.AddGrpcClient<AdminService.AdminServiceClient>(o => o.Address = address)
             .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
+
+        builder.Services.AddResiliencePipeline(GrpcAuthValidator.PipelineName, (pipeline, context) =>
+        {
+            var breaker = context.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthServiceOptions>>().Value.Breaker;
+            var metrics = context.ServiceProvider.GetRequiredService<ProxyMetrics>();
+            var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Proxy.AuthService.Breaker");
+            pipeline.AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                FailureRatio = breaker.FailureRatio,
+                MinimumThroughput = breaker.MinimumThroughput,
+                SamplingDuration = breaker.SamplingDuration,
+                BreakDuration = breaker.BreakDuration,
+                ShouldHandle = args => ValueTask.FromResult(GrpcAuthValidator.IsFailure(args.Outcome)),
+                OnOpened = args =>
+                {
+                    metrics.SetAuthBreakerState(CircuitState.Open);
+                    logger.LogWarning("Auth service circuit breaker opened for {BreakDuration}", args.BreakDuration);
+                    return ValueTask.CompletedTask;
+                },
+                OnHalfOpened = _ =>
+                {
+                    metrics.SetAuthBreakerState(CircuitState.HalfOpen);
+                    logger.LogInformation("Auth service circuit breaker half-open: probing");
+                    return ValueTask.CompletedTask;
+                },
+                OnClosed = _ =>
+                {
+                    metrics.SetAuthBreakerState(CircuitState.Closed);
+                    logger.LogInformation("Auth service circuit breaker closed");
+                    return ValueTask.CompletedTask;
+                },
+            });
+        });
 
         return builder;
     }

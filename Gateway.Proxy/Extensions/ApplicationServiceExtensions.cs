@@ -1,4 +1,8 @@
+using Gateway.Proxy.Authentication;
+using Gateway.Proxy.Authorization;
 using Gateway.Proxy.AuthService;
+using Gateway.Proxy.Forwarding;
+using Gateway.Proxy.Telemetry;
 
 namespace Gateway.Proxy.Extensions;
 
@@ -8,7 +12,11 @@ internal static class ApplicationServiceExtensions
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddRedisClient("redis", configureOptions: redis => redis.AbortOnConnectFail = false);
+        builder.Services.AddSingleton<ProxyMetrics>();
         builder.AddAuthServiceClients();
+        builder.AddGatewayAuthentication();
+        builder.AddGatewayAuthorization();
+        builder.Services.AddOptions<ForwardingOptions>().BindConfiguration(ForwardingOptions.SectionName);
 
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
         {
@@ -20,7 +28,8 @@ internal static class ApplicationServiceExtensions
 
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
-            .AddServiceDiscoveryDestinationResolver();
+            .AddServiceDiscoveryDestinationResolver()
+            .AddTransforms<IdentityTransformProvider>();
 
         return builder;
     }
@@ -40,6 +49,15 @@ internal static class ApplicationServiceExtensions
                 : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePages();
+        return app;
+    }
+
+    /// <summary>Telemetry outermost, then authentication and authorization (YARP routes name their policy).</summary>
+    public static WebApplication UseGatewayPipeline(this WebApplication app)
+    {
+        app.UseMiddleware<RequestTelemetryMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
         return app;
     }
 }

@@ -14,6 +14,10 @@ internal static class SampleApi
     public static IEndpointRouteBuilder MapSampleApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api");
+        api.AddEndpointFilter(async (context, next) =>
+            Chaos.Healthy
+                ? await next(context)
+                : TypedResults.Problem(detail: "Chaos mode: this instance is failing on purpose.", statusCode: StatusCodes.Status500InternalServerError));
 
         api.MapGet("/hello", () => TypedResults.Ok(new HelloResponse("Hello from the sample API", Instance, DateTimeOffset.UtcNow)));
 
@@ -48,8 +52,19 @@ internal static class SampleApi
                 : TypedResults.Problem(detail: $"Failure requested with status {code}.", statusCode: code);
         });
 
+        // Chaos switch: while unhealthy, /health answers 503 and every /api call 500, so the
+        // gateway's health checks can be seen taking this destination out of rotation and back.
+        // Outside /api on purpose: the gateway's routes only reach /api, so clients cannot flip it.
+        app.MapPut("/chaos", (ChaosBody body) =>
+        {
+            Chaos.Healthy = body.Healthy;
+            return TypedResults.Ok(new ChaosBody(Chaos.Healthy));
+        });
+
         return app;
     }
+
+    private sealed record ChaosBody(bool Healthy);
 
     private sealed record HelloResponse(string Message, string Instance, DateTimeOffset Time);
 

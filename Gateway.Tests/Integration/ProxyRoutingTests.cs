@@ -15,7 +15,7 @@ public sealed class ProxyRoutingTests(GatewayAppFixture fixture)
     {
         using var client = fixture.App.CreateHttpClient("proxy");
 
-        using var response = await client.GetAsync("/api/hello").WaitAsync(Timeout);
+        using var response = await client.GetAsync("/public/hello").WaitAsync(Timeout);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<HelloBody>().WaitAsync(Timeout);
@@ -31,7 +31,7 @@ public sealed class ProxyRoutingTests(GatewayAppFixture fixture)
         foreach (var replica in replicas)
         {
             using var client = new HttpClient { BaseAddress = ResourceReplicas.HttpAddress(replica) };
-            using var response = await client.GetAsync("/api/hello", cts.Token);
+            using var response = await client.GetAsync("/public/hello", cts.Token);
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{replica.ResourceId} answered {(int)response.StatusCode}");
         }
     }

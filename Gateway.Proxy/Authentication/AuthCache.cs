@@ -1,0 +1,283 @@
+using System.Collections.Concurrent;
+using Gateway.Proxy.Telemetry;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Proxy.Authentication;
+
+/// <summary>
+/// The proxy's local memory of auth answers, so the common case costs no network call.
+/// <list type="bullet">
+/// <item>Positive answers live for min(<see cref="AuthCacheOptions.PositiveTtl"/>, token expiry), or
+/// <see cref="AuthCacheOptions.DegradedTtl"/> while invalidations cannot be received; bounded in
+/// entries and approximate bytes, evicting the least recently used.</item>
+/// <item>Definitive "invalid" answers live briefly in a separately bounded map: a flood of random
+/// tokens fills that map, never evicts good entries.</item>
+/// <item>Concurrent misses for one credential share one validation (single flight).</item>
+/// <item>Unavailable answers are never cached.</item>
+/// </list>
+/// Reads are lock-free (a dictionary lookup and two clock reads); only inserts past the bound take
+/// the eviction lock.
+/// </summary>
+internal sealed class AuthCache
+{
+    private readonly IAuthValidator validator;
+    private readonly IOptionsMonitor<AuthCacheOptions> options;
+    private readonly ProxyMetrics metrics;
+    private readonly TimeProvider timeProvider;
+    private readonly ConcurrentDictionary<CredentialKey, Entry> _positive = new();
+    private readonly ConcurrentDictionary<CredentialKey, long> _negative = new();
+    private readonly ConcurrentDictionary<CredentialKey, Task<AuthLookup>> _inflight = new();
+    private readonly Lock _evictionLock = new();
+
+    private long _bytes;
+    private long _generation;
+    private volatile bool _invalidationsLive = true;
+
+    public AuthCache(IAuthValidator validator, IOptionsMonitor<AuthCacheOptions> options, ProxyMetrics metrics, TimeProvider timeProvider)
+    {
+        this.validator = validator;
+        this.options = options;
+        this.metrics = metrics;
+        this.timeProvider = timeProvider;
+
+        var meter = metrics.AuthCacheGauges;
+        meter.CreateObservableGauge("gateway.proxy.auth_cache.entries", () => Count, "{entry}", "Positive entries in the auth cache.");
+        meter.CreateObservableGauge("gateway.proxy.auth_cache.bytes", () => ApproximateBytes, "By", "Approximate memory of positive entries.");
+        meter.CreateObservableGauge("gateway.proxy.auth_cache.negative_entries", () => NegativeCount, "{entry}", "Entries in the negative (invalid credential) cache.");
+    }
+
+    public int Count => _positive.Count;
+
+    public long ApproximateBytes => Interlocked.Read(ref _bytes);
+
+    public int NegativeCount => _negative.Count;
+
+    /// <summary>False while the Redis invalidation subscription is down (entries then live only briefly).</summary>
+    public bool InvalidationsLive => _invalidationsLive;
+
+    /// <summary>The hot path: a cached answer, if there is a fresh one.</summary>
+    public bool TryGet(CredentialKey key, out GatewayPrincipal? principal)
+    {
+        var now = timeProvider.GetUtcNow().UtcTicks;
+        if (_positive.TryGetValue(key, out var entry))
+        {
+            var expires = _invalidationsLive ? entry.ExpiresAtTicks : Math.Min(entry.ExpiresAtTicks, entry.CachedAtTicks + options.CurrentValue.DegradedTtl.Ticks);
+            if (now < expires)
+            {
+                entry.LastAccessTicks = now;
+                principal = entry.Principal;
+                metrics.AuthCacheHit();
+                return true;
+            }
+        }
+        else if (_negative.TryGetValue(key, out var negativeExpires) && now < negativeExpires)
+        {
+            principal = null;
+            metrics.AuthCacheNegativeHit();
+            return true;
+        }
+
+        principal = null;
+        return false;
+    }
+
+    /// <summary>The slow path: asks the auth service, sharing one call among concurrent askers.</summary>
+    public Task<AuthLookup> ValidateAsync(CredentialKey key, string credential, CancellationToken cancellationToken)
+    {
+        metrics.AuthCacheMiss();
+        if (_inflight.TryGetValue(key, out var existing))
+        {
+            return existing.WaitAsync(cancellationToken);
+        }
+
+        var completion = new TaskCompletionSource<AuthLookup>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_inflight.TryAdd(key, completion.Task))
+        {
+            return _inflight.TryGetValue(key, out existing) ? existing.WaitAsync(cancellationToken) : ValidateAsync(key, credential, cancellationToken);
+        }
+
+        _ = RunValidationAsync(key, credential, completion);
+        return completion.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Forgets one credential (revoked).</summary>
+    public void Invalidate(CredentialKey key)
+    {
+        Interlocked.Increment(ref _generation);
+        if (_positive.TryRemove(key, out var entry))
+        {
+            Interlocked.Add(ref _bytes, -entry.Bytes);
+        }
+
+        _negative.TryRemove(key, out _);
+    }
+
+    /// <summary>Forgets every credential of a user (plan changed, disabled).</summary>
+    public void InvalidateUser(string userId)
+    {
+        Interlocked.Increment(ref _generation);
+        foreach (var (key, entry) in _positive)
+        {
+            if (entry.Principal.UserId == userId && _positive.TryRemove(key, out var removed))
+            {
+                Interlocked.Add(ref _bytes, -removed.Bytes);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Called by the invalidation subscriber. When the subscription comes back, everything cached
+    /// may have missed a revocation while it was down, so it is all forgotten once.
+    /// </summary>
+    public void SetInvalidationsLive(bool live)
+    {
+        if (live && !_invalidationsLive)
+        {
+            Interlocked.Increment(ref _generation);
+            _positive.Clear();
+            Interlocked.Exchange(ref _bytes, 0);
+        }
+
+        _invalidationsLive = live;
+    }
+
+    private async Task RunValidationAsync(CredentialKey key, string credential, TaskCompletionSource<AuthLookup> completion)
+    {
+        var generation = Interlocked.Read(ref _generation);
+        AuthLookup result;
+        try
+        {
+            result = await validator.ValidateAsync(credential);
+        }
+        catch (Exception ex)
+        {
+            // Validators report failures as Unavailable; anything else is a bug, but still not "invalid".
+            result = AuthLookup.Unavailable(TimeSpan.FromSeconds(1));
+            metrics.AuthValidationError(ex.GetType().Name);
+        }
+
+        // An invalidation that arrived while the call was in flight wins over its (older) answer.
+        if (generation == Interlocked.Read(ref _generation))
+        {
+            Store(key, result);
+        }
+
+        _inflight.TryRemove(key, out _);
+        completion.SetResult(result);
+    }
+
+    private void Store(CredentialKey key, AuthLookup result)
+    {
+        var settings = options.CurrentValue;
+        var now = timeProvider.GetUtcNow().UtcTicks;
+        switch (result.Status)
+        {
+            case AuthLookupStatus.Valid:
+                var expires = now + settings.PositiveTtl.Ticks;
+                if (result.ExpiresAt is { } tokenExpiry)
+                {
+                    expires = Math.Min(expires, tokenExpiry.UtcTicks);
+                }
+
+                var entry = new Entry(result.Principal!, now, expires);
+                if (_positive.TryGetValue(key, out var previous) && _positive.TryUpdate(key, entry, previous))
+                {
+                    Interlocked.Add(ref _bytes, entry.Bytes - previous.Bytes);
+                }
+                else if (_positive.TryAdd(key, entry))
+                {
+                    Interlocked.Add(ref _bytes, entry.Bytes);
+                }
+
+                if (_positive.Count > settings.MaxEntries || Interlocked.Read(ref _bytes) > settings.MaxBytes)
+                {
+                    Evict(settings, now);
+                }
+
+                break;
+
+            case AuthLookupStatus.Invalid:
+                if (_negative.Count >= settings.MaxNegativeEntries)
+                {
+                    PurgeExpiredNegatives(now);
+                }
+
+                // Still full of live entries: do not cache this one rather than grow.
+                if (_negative.Count < settings.MaxNegativeEntries)
+                {
+                    _negative[key] = now + settings.NegativeTtl.Ticks;
+                }
+
+                break;
+        }
+    }
+
+    private void Evict(AuthCacheOptions settings, long now)
+    {
+        lock (_evictionLock)
+        {
+            foreach (var (key, entry) in _positive)
+            {
+                if (entry.ExpiresAtTicks <= now)
+                {
+                    Remove(key);
+                }
+            }
+
+            if (_positive.Count <= settings.MaxEntries && Interlocked.Read(ref _bytes) <= settings.MaxBytes)
+            {
+                return;
+            }
+
+            // Least recently used first, down to 90% of the bounds so eviction is not paid per insert.
+            var targetCount = settings.MaxEntries * 9 / 10;
+            var targetBytes = settings.MaxBytes * 9 / 10;
+            foreach (var (key, _) in _positive.OrderBy(pair => pair.Value.LastAccessTicks).ToList())
+            {
+                if (_positive.Count <= targetCount && Interlocked.Read(ref _bytes) <= targetBytes)
+                {
+                    break;
+                }
+
+                Remove(key);
+            }
+        }
+    }
+
+    private void Remove(CredentialKey key)
+    {
+        if (_positive.TryRemove(key, out var removed))
+        {
+            Interlocked.Add(ref _bytes, -removed.Bytes);
+            metrics.AuthCacheEviction();
+        }
+    }
+
+    private void PurgeExpiredNegatives(long now)
+    {
+        lock (_evictionLock)
+        {
+            foreach (var (key, expires) in _negative)
+            {
+                if (expires <= now)
+                {
+                    _negative.TryRemove(key, out _);
+                }
+            }
+        }
+    }
+
+    private sealed class Entry(GatewayPrincipal principal, long cachedAtTicks, long expiresAtTicks)
+    {
+        public GatewayPrincipal Principal { get; } = principal;
+
+        public long CachedAtTicks { get; } = cachedAtTicks;
+
+        public long ExpiresAtTicks { get; } = expiresAtTicks;
+
+        public int Bytes { get; } = principal.ApproximateBytes;
+
+        // Written without synchronisation on hits: a slightly stale value only perturbs LRU order.
+        public long LastAccessTicks { get; set; } = cachedAtTicks;
+    }
+}

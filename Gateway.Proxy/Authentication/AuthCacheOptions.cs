@@ -1,0 +1,35 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Gateway.Proxy.Authentication;
+
+/// <summary>Settings of the <c>Gateway:AuthCache</c> section: the proxy's local memory of auth answers.</summary>
+internal sealed class AuthCacheOptions
+{
+    public const string SectionName = "Gateway:AuthCache";
+
+    /// <summary>Longest a positive answer is reused (never past the token's own expiry).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan PositiveTtl { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Positive TTL while the Redis invalidation subscription is down: revocations could be missed,
+    /// so answers are re-checked this often until it is back.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan DegradedTtl { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a definitive "invalid" answer is reused.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan NegativeTtl { get; set; } = TimeSpan.FromSeconds(10);
+
+    [Range(1, 10_000_000)]
+    public int MaxEntries { get; set; } = 100_000;
+
+    /// <summary>Approximate memory budget of positive entries.</summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Bound of the negative cache, kept apart so floods of bad tokens cannot evict good ones.</summary>
+    [Range(1, 10_000_000)]
+    public int MaxNegativeEntries { get; set; } = 10_000;
+}

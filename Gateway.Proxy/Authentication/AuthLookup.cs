@@ -1,0 +1,25 @@
+namespace Gateway.Proxy.Authentication;
+
+internal enum AuthLookupStatus
+{
+    /// <summary>The auth service vouched for the credential.</summary>
+    Valid,
+
+    /// <summary>The auth service said definitively that the credential is not valid.</summary>
+    Invalid,
+
+    /// <summary>No definitive answer (service down, deadline, breaker open): never cached.</summary>
+    Unavailable,
+}
+
+/// <summary>The answer about one credential.</summary>
+internal readonly record struct AuthLookup(AuthLookupStatus Status, GatewayPrincipal? Principal, DateTimeOffset? ExpiresAt, TimeSpan RetryAfter)
+{
+    public static AuthLookup Invalid { get; } = new(AuthLookupStatus.Invalid, null, null, TimeSpan.Zero);
+
+    public static AuthLookup Valid(GatewayPrincipal principal, DateTimeOffset? expiresAt) =>
+        new(AuthLookupStatus.Valid, principal, expiresAt, TimeSpan.Zero);
+
+    public static AuthLookup Unavailable(TimeSpan retryAfter) =>
+        new(AuthLookupStatus.Unavailable, null, null, retryAfter);
+}

@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+using Microsoft.Net.Http.Headers;
+
+namespace Gateway.Proxy.Authentication;
+
+internal sealed class GatewayAuthenticationOptions : AuthenticationSchemeOptions;
+
+/// <summary>
+/// Authenticates <c>Authorization: Bearer &lt;token&gt;</c> or <c>X-Api-Key: &lt;key&gt;</c> through the
+/// auth service, answering from <see cref="AuthCache"/> when it can (no network call, no await).
+/// Challenges are RFC 9457 problem details: 401 with <c>WWW-Authenticate: Bearer</c> for a missing
+/// or bad credential, 503 with <c>Retry-After</c> when the auth service could not answer.
+/// </summary>
+internal sealed partial class GatewayAuthenticationHandler(
+    IOptionsMonitor<GatewayAuthenticationOptions> options,
+    ILoggerFactory loggerFactory,
+    UrlEncoder encoder,
+    AuthCache cache,
+    IProblemDetailsService problemDetails)
+    : AuthenticationHandler<GatewayAuthenticationOptions>(options, loggerFactory, encoder)
+{
+    private const string BearerPrefix = "Bearer ";
+
+    private static readonly Task<AuthenticateResult> NoCredential = Task.FromResult(AuthenticateResult.NoResult());
+    private static readonly Task<AuthenticateResult> InvalidCredential = Task.FromResult(AuthenticateResult.Fail("The credential is not valid."));
+
+    private string? _failure;
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var headers = Request.Headers;
+        var authorization = headers.Authorization;
+        var apiKey = headers[GatewayAuthentication.ApiKeyHeader];
+
+        // Work on spans so that a cache hit allocates no substring.
+        string source;
+        ReadOnlySpan<char> credential;
+        if (!StringValues.IsNullOrEmpty(authorization))
+        {
+            if (!TryParseBearer(authorization, out source, out credential))
+            {
+                return Fail("The Authorization header must be 'Bearer <token>'.");
+            }
+        }
+        else if (!StringValues.IsNullOrEmpty(apiKey))
+        {
+            if (apiKey.Count != 1 || apiKey[0] is not { } key)
+            {
+                return Fail("Send exactly one X-Api-Key header.");
+            }
+
+            source = key;
+            credential = key.AsSpan().Trim();
+        }
+        else
+        {
+            return NoCredential;
+        }
+
+        // Wrong shape, oversized, control characters: no lookup, no network call.
+        if (credential.Length > CredentialKey.MaxCredentialLength || !CredentialShape.IsPlausible(credential))
+        {
+            _failure = "The credential is not valid.";
+            return InvalidCredential;
+        }
+
+        var cacheKey = CredentialKey.From(credential);
+        if (cache.TryGet(cacheKey, out var principal))
+        {
+            if (principal is null)
+            {
+                _failure = "The credential is not valid.";
+                return InvalidCredential;
+            }
+
+            return principal.Authenticated;
+        }
+
+        var credentialText = credential.Length == source.Length ? source : credential.ToString();
+        return ValidateAsync(cacheKey, credentialText);
+    }
+
+    private async Task<AuthenticateResult> ValidateAsync(CredentialKey key, string credential)
+    {
+        var lookup = await cache.ValidateAsync(key, credential, Context.RequestAborted);
+        switch (lookup.Status)
+        {
+            case AuthLookupStatus.Valid:
+                return AuthenticateResult.Success(lookup.Principal!.Ticket);
+            case AuthLookupStatus.Invalid:
+                _failure = "The credential is not valid, has expired or was revoked.";
+                return AuthenticateResult.Fail(_failure);
+            default:
+                Context.Items[GatewayAuthentication.UnavailableItemKey] = lookup.RetryAfter;
+                Log.Unavailable(Logger, key);
+                return AuthenticateResult.Fail("The auth service is unavailable.");
+        }
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        if (Context.Items.TryGetValue(GatewayAuthentication.UnavailableItemKey, out var value) && value is TimeSpan retryAfter)
+        {
+            Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            await WriteProblemAsync("Authentication is temporarily unavailable. Retry later.");
+            return;
+        }
+
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = _failure is null ? "Bearer" : "Bearer error=\"invalid_token\"";
+        await WriteProblemAsync(_failure ?? "A credential is required: 'Authorization: Bearer <token>' or 'X-Api-Key: <key>'.");
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        await WriteProblemAsync("The caller's role or plan does not allow this route.");
+    }
+
+    private Task<AuthenticateResult> Fail(string reason)
+    {
+        _failure = reason;
+        return Task.FromResult(AuthenticateResult.Fail(reason));
+    }
+
+    private async Task WriteProblemAsync(string detail)
+    {
+        await problemDetails.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = { Status = Response.StatusCode, Detail = detail },
+        });
+    }
+
+    /// <summary>The token of a single well-formed <c>Bearer</c> header.</summary>
+    private static bool TryParseBearer(StringValues authorization, out string source, out ReadOnlySpan<char> token)
+    {
+        token = default;
+        source = string.Empty;
+        if (authorization.Count != 1 || authorization[0] is not { } value
+            || value.Length <= BearerPrefix.Length || !value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        source = value;
+        token = value.AsSpan(BearerPrefix.Length).Trim();
+        return !token.IsEmpty;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Credential {CredentialTag} could not be validated: auth service unavailable")]
+        public static partial void Unavailable(ILogger logger, CredentialKey credentialTag);
+    }
+}

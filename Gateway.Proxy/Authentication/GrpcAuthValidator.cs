@@ -1,0 +1,85 @@
+using Gateway.Auth.V1;
+using Gateway.Proxy.AuthService;
+using Gateway.Proxy.Telemetry;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Registry;
+using AuthClient = Gateway.Auth.V1.AuthService.AuthServiceClient;
+
+namespace Gateway.Proxy.Authentication;
+
+/// <summary>Asks the auth service about one credential.</summary>
+internal interface IAuthValidator
+{
+    Task<AuthLookup> ValidateAsync(string credential);
+}
+
+/// <summary>
+/// <c>ValidateToken</c> over gRPC with a per-call deadline, behind a circuit breaker that counts
+/// gRPC failures (UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL, ...), not only transport errors: a
+/// struggling auth service or database trips it, and while it is open calls fail at once instead
+/// of queueing behind a dead dependency. No retries: a miss is retried by the next request.
+/// </summary>
+internal sealed partial class GrpcAuthValidator(
+    AuthClient client,
+    ResiliencePipelineProvider<string> pipelines,
+    IOptionsMonitor<AuthServiceOptions> options,
+    ProxyMetrics metrics,
+    ILogger<GrpcAuthValidator> logger) : IAuthValidator
+{
+    public const string PipelineName = "auth-validate";
+
+    private readonly ResiliencePipeline _pipeline = pipelines.GetPipeline(PipelineName);
+
+    public async Task<AuthLookup> ValidateAsync(string credential)
+    {
+        var settings = options.CurrentValue;
+        try
+        {
+            metrics.AuthServiceCall();
+            var response = await _pipeline.ExecuteAsync(
+                static async (state, cancellationToken) => await state.client.ValidateTokenAsync(
+                    new ValidateTokenRequest { Credential = state.credential },
+                    deadline: DateTime.UtcNow.Add(state.deadline),
+                    cancellationToken: cancellationToken),
+                (client, credential, deadline: settings.ValidateDeadline),
+                CancellationToken.None);
+
+            if (!response.Valid)
+            {
+                return AuthLookup.Invalid;
+            }
+
+            var p = response.Principal;
+            var kind = response.Kind == CredentialKind.ApiKey ? "api_key" : "access_token";
+            var principal = new GatewayPrincipal(p.UserId, p.UserName, p.Plan, p.Roles, p.RequestsPerWindow, p.WindowSeconds, kind);
+            return AuthLookup.Valid(principal, response.ExpiresAt?.ToDateTimeOffset());
+        }
+        catch (BrokenCircuitException)
+        {
+            return AuthLookup.Unavailable(settings.Breaker.BreakDuration);
+        }
+        catch (RpcException ex)
+        {
+            // Errors and timeouts are "don't know", never "invalid".
+            Log.ValidationFailed(logger, ex.StatusCode);
+            metrics.AuthValidationError(ex.StatusCode.ToString());
+            return AuthLookup.Unavailable(TimeSpan.FromSeconds(1));
+        }
+    }
+
+    /// <summary>The failures that count against the auth service.</summary>
+    public static bool IsFailure(Outcome<object> outcome) => outcome.Exception is RpcException
+    {
+        StatusCode: StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown
+            or StatusCode.ResourceExhausted or StatusCode.DataLoss
+    };
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Auth service did not validate a credential: {StatusCode}")]
+        public static partial void ValidationFailed(ILogger logger, StatusCode statusCode);
+    }
+}

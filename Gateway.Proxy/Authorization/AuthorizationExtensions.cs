@@ -1,0 +1,65 @@
+using Gateway.Proxy.Authentication;
+using Microsoft.AspNetCore.Authorization;
+
+namespace Gateway.Proxy.Authorization;
+
+/// <summary>A named route policy from configuration (<c>Gateway:Authorization:Policies:&lt;name&gt;</c>).</summary>
+internal sealed class RoutePolicyOptions
+{
+    /// <summary>The caller needs at least one of these roles (if any are listed).</summary>
+    public string[] Roles { get; set; } = [];
+
+    /// <summary>The caller's plan must be one of these (if any are listed).</summary>
+    public string[] Plans { get; set; } = [];
+}
+
+internal static class AuthorizationExtensions
+{
+    public const string SectionName = "Gateway:Authorization:Policies";
+
+    /// <summary>Any authenticated caller. YARP's own "anonymous" and "default" also exist.</summary>
+    public const string Authenticated = "authenticated";
+
+    /// <summary>
+    /// Registers <see cref="Authenticated"/> plus every configured policy. Routes name policies
+    /// through <c>RouteConfig.AuthorizationPolicy</c>; YARP checks at start-up that each name exists,
+    /// so a typo stops the proxy with a clear message instead of serving an open route.
+    /// </summary>
+    public static IHostApplicationBuilder AddGatewayAuthorization(this IHostApplicationBuilder builder)
+    {
+        var configured = builder.Configuration.GetSection(SectionName).Get<Dictionary<string, RoutePolicyOptions>>() ?? [];
+        var authenticated = new AuthorizationPolicyBuilder(GatewayAuthentication.Scheme).RequireAuthenticatedUser().Build();
+
+        builder.Services.AddAuthorizationBuilder()
+            .SetDefaultPolicy(authenticated)
+            .AddPolicy(Authenticated, authenticated);
+
+        builder.Services.Configure<AuthorizationOptions>(options =>
+        {
+            foreach (var (name, policy) in configured)
+            {
+                if (policy.Roles.Length == 0 && policy.Plans.Length == 0)
+                {
+                    throw new InvalidOperationException(
+                        $"Authorization policy '{name}' ({SectionName}:{name}) lists no Roles and no Plans; use '{Authenticated}' for any caller.");
+                }
+
+                options.AddPolicy(name, p =>
+                {
+                    p.AddAuthenticationSchemes(GatewayAuthentication.Scheme).RequireAuthenticatedUser();
+                    if (policy.Roles.Length > 0)
+                    {
+                        p.RequireRole(policy.Roles);
+                    }
+
+                    if (policy.Plans.Length > 0)
+                    {
+                        p.RequireClaim(GatewayAuthentication.Claims.Plan, policy.Plans);
+                    }
+                });
+            }
+        });
+
+        return builder;
+    }
+}

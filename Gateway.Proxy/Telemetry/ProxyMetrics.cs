@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Polly.CircuitBreaker;
+
+namespace Gateway.Proxy.Telemetry;
+
+/// <summary>
+/// The proxy's instruments (meter <c>Gateway.Proxy</c>, exported by OpenTelemetry) plus plain
+/// atomic totals for the operator diagnostics endpoint. Everything on the request path is an
+/// Interlocked add or a <see cref="Counter{T}"/>/<see cref="Histogram{T}"/> record: no locks.
+/// </summary>
+internal sealed class ProxyMetrics
+{
+    public const string MeterName = "Gateway.Proxy";
+
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _duration;
+    private readonly Counter<long> _authCacheLookups;
+    private readonly Counter<long> _authCacheEvictions;
+    private readonly Counter<long> _authServiceCalls;
+    private readonly Counter<long> _authServiceErrors;
+
+    private long _cacheHits;
+    private long _cacheNegativeHits;
+    private long _cacheMisses;
+    private long _cacheEvictions;
+    private long _authCalls;
+    private long _authErrors;
+    private int _breakerState;
+
+    public ProxyMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _requests = meter.CreateCounter<long>("gateway.proxy.requests", "{request}", "Requests answered, by route and status code.");
+        _duration = meter.CreateHistogram<double>(
+            "gateway.proxy.request.duration", "s", "Time from the first byte in to the response, by route.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+        _authCacheLookups = meter.CreateCounter<long>("gateway.proxy.auth_cache.lookups", "{lookup}", "Auth cache lookups by result (hit, negative_hit, miss).");
+        _authCacheEvictions = meter.CreateCounter<long>("gateway.proxy.auth_cache.evictions", "{entry}", "Positive entries evicted to stay within bounds.");
+        _authServiceCalls = meter.CreateCounter<long>("gateway.proxy.auth_service.calls", "{call}", "ValidateToken calls made to the auth service.");
+        _authServiceErrors = meter.CreateCounter<long>("gateway.proxy.auth_service.errors", "{call}", "ValidateToken calls that gave no definitive answer, by reason.");
+        meter.CreateObservableGauge("gateway.proxy.auth_breaker.state", () => Volatile.Read(ref _breakerState), description: "Auth service circuit breaker: 0 closed, 1 open, 2 half-open.");
+        AuthCacheGauges = meter;
+    }
+
+    /// <summary>The meter, for components that register their own observable gauges.</summary>
+    public Meter AuthCacheGauges { get; }
+
+    public void RequestCompleted(string route, int statusCode, double seconds)
+    {
+        var tags = new TagList { { "route", route }, { "status_code", statusCode } };
+        _requests.Add(1, tags);
+        _duration.Record(seconds, new KeyValuePair<string, object?>("route", route));
+    }
+
+    public void AuthCacheHit()
+    {
+        Interlocked.Increment(ref _cacheHits);
+        _authCacheLookups.Add(1, new KeyValuePair<string, object?>("result", "hit"));
+    }
+
+    public void AuthCacheNegativeHit()
+    {
+        Interlocked.Increment(ref _cacheNegativeHits);
+        _authCacheLookups.Add(1, new KeyValuePair<string, object?>("result", "negative_hit"));
+    }
+
+    public void AuthCacheMiss()
+    {
+        Interlocked.Increment(ref _cacheMisses);
+        _authCacheLookups.Add(1, new KeyValuePair<string, object?>("result", "miss"));
+    }
+
+    public void AuthCacheEviction()
+    {
+        Interlocked.Increment(ref _cacheEvictions);
+        _authCacheEvictions.Add(1);
+    }
+
+    public void AuthServiceCall()
+    {
+        Interlocked.Increment(ref _authCalls);
+        _authServiceCalls.Add(1);
+    }
+
+    public void AuthValidationError(string reason)
+    {
+        Interlocked.Increment(ref _authErrors);
+        _authServiceErrors.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    public void SetAuthBreakerState(CircuitState state) => Volatile.Write(ref _breakerState, state switch
+    {
+        CircuitState.Open or CircuitState.Isolated => 1,
+        CircuitState.HalfOpen => 2,
+        _ => 0,
+    });
+
+    public AuthCounters ReadAuthCounters() => new(
+        Interlocked.Read(ref _cacheHits),
+        Interlocked.Read(ref _cacheNegativeHits),
+        Interlocked.Read(ref _cacheMisses),
+        Interlocked.Read(ref _cacheEvictions),
+        Interlocked.Read(ref _authCalls),
+        Interlocked.Read(ref _authErrors),
+        Volatile.Read(ref _breakerState) switch { 1 => "open", 2 => "half-open", _ => "closed" });
+
+    internal readonly record struct AuthCounters(
+        long CacheHits, long CacheNegativeHits, long CacheMisses, long CacheEvictions, long AuthServiceCalls, long AuthServiceErrors, string BreakerState);
+}

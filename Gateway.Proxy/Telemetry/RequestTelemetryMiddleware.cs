@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Proxy.Telemetry;
+
+/// <summary>
+/// Outermost middleware: one metric record per request (route, status, duration) and, when the
+/// <c>Gateway.Proxy.Telemetry.RequestLog</c> category is enabled at Information, one structured
+/// log line. Off by default outside Development: a log line per request costs more than the
+/// proxying itself.
+/// </summary>
+internal sealed partial class RequestTelemetryMiddleware(RequestDelegate next, ProxyMetrics metrics, ILoggerFactory loggerFactory)
+{
+    private const string NoRoute = "(none)";
+
+    private static readonly string Replica = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    private readonly ILogger _requestLog = loggerFactory.CreateLogger("Gateway.Proxy.Telemetry.RequestLog");
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            var route = RouteOf(context);
+            var status = context.Response.StatusCode;
+            metrics.RequestCompleted(route, status, elapsed.TotalSeconds);
+
+            if (_requestLog.IsEnabled(LogLevel.Information))
+            {
+                var userId = context.User is Authentication.GatewayPrincipal caller ? caller.UserId : null;
+                Log.Request(_requestLog, context.Request.Method, route, status, elapsed.TotalMilliseconds, userId, Replica);
+            }
+        }
+    }
+
+    /// <summary>The YARP route id, or the endpoint's name for the gateway's own endpoints.</summary>
+    internal static string RouteOf(HttpContext context)
+    {
+        var endpoint = context.GetEndpoint();
+        if (endpoint is null)
+        {
+            return NoRoute;
+        }
+
+        return endpoint.Metadata.GetMetadata<RouteModel>()?.Config.RouteId ?? endpoint.DisplayName ?? NoRoute;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Route} {StatusCode} {DurationMs:F2} ms user={UserId} replica={Replica}")]
+        public static partial void Request(ILogger logger, string method, string route, int statusCode, double durationMs, string? userId, string replica);
+    }
+}

@@ -1,0 +1,60 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>One HttpClient per proxy replica, on the replica's own address (not DCP's balancer).</summary>
+public sealed class ProxyReplicas : IDisposable
+{
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(15);
+
+    private ProxyReplicas(IReadOnlyList<HttpClient> clients) => Clients = clients;
+
+    public IReadOnlyList<HttpClient> Clients { get; }
+
+    public static async Task<ProxyReplicas> ConnectAsync(DistributedApplication app)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var replicas = await ResourceReplicas.WaitForAllHealthyAsync(app, "proxy", expected: 2, cts.Token);
+        return new ProxyReplicas(replicas
+            .Select(r => new HttpClient { BaseAddress = ResourceReplicas.HttpAddress(r), Timeout = RequestTimeout })
+            .ToList());
+    }
+
+    public static HttpRequestMessage Get(string path, string? bearer = null, string? apiKey = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (bearer is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        if (apiKey is not null)
+        {
+            request.Headers.Add("X-Api-Key", apiKey);
+        }
+
+        return request;
+    }
+
+    /// <summary>This replica's <c>/gateway/diagnostics</c> (admin only).</summary>
+    public static async Task<JsonElement> DiagnosticsAsync(HttpClient replica, string adminToken)
+    {
+        using var response = await replica.SendAsync(Get("/gateway/diagnostics", adminToken));
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    public static async Task<long> ValidateCallsAsync(HttpClient replica, string adminToken) =>
+        (await DiagnosticsAsync(replica, adminToken)).GetProperty("authService").GetProperty("validateCalls").GetInt64();
+
+    public void Dispose()
+    {
+        foreach (var client in Clients)
+        {
+            client.Dispose();
+        }
+    }
+}

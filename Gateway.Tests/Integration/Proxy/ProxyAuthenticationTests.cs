@@ -1,0 +1,245 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Gateway.Auth.V1;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Integration.Proxy;
+
+/// <summary>Authentication, authorization and identity propagation through both proxy replicas.</summary>
+[Collection(GatewayAppCollection.Name)]
+public sealed class ProxyAuthenticationTests(GatewayAppFixture fixture) : IAsyncLifetime
+{
+    private readonly AuthClients _clients = new(fixture.App);
+    private ProxyReplicas _replicas = null!;
+
+    public async Task InitializeAsync() => _replicas = await ProxyReplicas.ConnectAsync(fixture.App);
+
+    public Task DisposeAsync()
+    {
+        _replicas.Dispose();
+        _clients.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task AnonymousRoute_NoCredential_200OnEveryReplica()
+    {
+        foreach (var replica in _replicas.Clients)
+        {
+            using var response = await replica.SendAsync(ProxyReplicas.Get("/public/hello"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+
+    public static TheoryData<string, string?, string?> BadCredentials() => new()
+    {
+        { "none", null, null },
+        { "unknown token", "Bearer gw_at_" + new string('A', 43), null },
+        { "unknown key", null, "gw_key_" + new string('A', 43) },
+        { "garbage token", "Bearer not-a-token", null },
+        { "no scheme", "gw_at_" + new string('A', 43), null },
+        { "wrong scheme", "Basic dXNlcjpwYXNz", null },
+        { "empty bearer", "Bearer ", null },
+        { "huge token", "Bearer " + new string('x', 16 * 1024), null },
+        { "huge key", null, new string('k', 16 * 1024) },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadCredentials))]
+    public async Task ProtectedRoute_MissingOrBadCredential_401ProblemWithBearerChallenge(string _, string? authorization, string? apiKey)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api/hello");
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
+        if (apiKey is not null)
+        {
+            request.Headers.TryAddWithoutValidation("X-Api-Key", apiKey);
+        }
+
+        using var response = await _replicas.Clients[0].SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("Bearer", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
+    }
+
+    [Fact]
+    public async Task ProtectedRoute_TokenOrApiKey_BackendSeesProxyIdentityNeverForgedHeaders()
+    {
+        var (userName, _, login) = await _clients.NewLoggedInUserAsync();
+        var key = await _clients.Auth.CreateApiKeyAsync(new CreateApiKeyRequest { AccessToken = login.AccessToken, Name = "echo" }, deadline: AuthClients.Deadline());
+
+        foreach (var (bearer, apiKey) in new (string?, string?)[] { (login.AccessToken, null), (null, key.ApiKey) })
+        {
+            var request = ProxyReplicas.Get("/api/echo", bearer, apiKey);
+            request.Headers.Add("X-User-Id", "00000000-0000-0000-0000-000000000000");
+            request.Headers.Add("x-user-roles", "admin");
+            request.Headers.Add("X-Gateway-Internal", "forged");
+            request.Headers.Add("X-Forwarded-For", "6.6.6.6");
+
+            using var response = await _replicas.Clients[1].SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var headers = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("headers");
+
+            Assert.Equal(login.UserId, headers.GetProperty("X-User-Id").GetString());
+            Assert.Equal(userName, headers.GetProperty("X-User-Name").GetString());
+            Assert.Equal("free", headers.GetProperty("X-User-Plan").GetString());
+            Assert.Equal("user", headers.GetProperty("X-User-Roles").GetString());
+            Assert.False(headers.TryGetProperty("X-Gateway-Internal", out _));
+            Assert.False(headers.TryGetProperty("Authorization", out _));
+            Assert.False(headers.TryGetProperty("X-Api-Key", out _));
+            Assert.Equal("127.0.0.1", headers.GetProperty("X-Forwarded-For").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task RoleAndPlanRoutes_WrongCaller_403_PlanChangeAppliesOnEveryReplica()
+    {
+        var (userName, _, login) = await _clients.NewLoggedInUserAsync();
+        foreach (var replica in _replicas.Clients)
+        {
+            foreach (var path in new[] { "/admin/hello", "/pro/hello" })
+            {
+                using var denied = await replica.SendAsync(ProxyReplicas.Get(path, login.AccessToken));
+                Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+                Assert.Equal("application/problem+json", denied.Content.Headers.ContentType?.MediaType);
+            }
+        }
+
+        var adminToken = await _clients.AdminTokenAsync(fixture.App);
+        await _clients.Admin.SetUserPlanAsync(new SetUserPlanRequest { AccessToken = adminToken, UserName = userName, Plan = "pro" }, deadline: AuthClients.Deadline());
+
+        // The cached "free" answer is evicted through Redis on both replicas.
+        foreach (var replica in _replicas.Clients)
+        {
+            await Poll.UntilAsync<object>(
+                async ct =>
+                {
+                    using var response = await replica.SendAsync(ProxyReplicas.Get("/pro/hello", login.AccessToken), ct);
+                    return response.StatusCode == HttpStatusCode.OK ? response : null;
+                },
+                TimeSpan.FromSeconds(5),
+                "the plan change to reach a replica");
+        }
+
+        using var adminRoute = await _replicas.Clients[0].SendAsync(ProxyReplicas.Get("/admin/hello", adminToken));
+        Assert.Equal(HttpStatusCode.OK, adminRoute.StatusCode);
+    }
+
+    [Fact]
+    public async Task SameToken_1000Requests_AtMostOneValidateCallPerReplica()
+    {
+        var adminToken = await WarmAdminAsync();
+        var (_, _, login) = await _clients.NewLoggedInUserAsync();
+
+        foreach (var replica in _replicas.Clients)
+        {
+            var before = await ProxyReplicas.ValidateCallsAsync(replica, adminToken);
+            for (var i = 0; i < 1_000; i++)
+            {
+                using var response = await replica.SendAsync(ProxyReplicas.Get("/api/hello", login.AccessToken));
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            }
+
+            var calls = await ProxyReplicas.ValidateCallsAsync(replica, adminToken) - before;
+            Assert.InRange(calls, 0, 1);
+        }
+    }
+
+    [Fact]
+    public async Task HundredConcurrentFirstRequests_OneValidateCallPerReplica()
+    {
+        var adminToken = await WarmAdminAsync();
+        var (_, _, login) = await _clients.NewLoggedInUserAsync();
+
+        foreach (var replica in _replicas.Clients)
+        {
+            var before = await ProxyReplicas.ValidateCallsAsync(replica, adminToken);
+            var responses = await Task.WhenAll(Enumerable.Range(0, 100).Select(async _ =>
+            {
+                using var response = await replica.SendAsync(ProxyReplicas.Get("/api/hello", login.AccessToken));
+                return response.StatusCode;
+            }));
+
+            Assert.All(responses, status => Assert.Equal(HttpStatusCode.OK, status));
+            Assert.Equal(1, await ProxyReplicas.ValidateCallsAsync(replica, adminToken) - before);
+        }
+    }
+
+    [Fact]
+    public async Task Logout_TokenRejectedOnEveryReplicaWithinOneSecond()
+    {
+        var (_, _, login) = await _clients.NewLoggedInUserAsync();
+        foreach (var replica in _replicas.Clients)
+        {
+            using var cached = await replica.SendAsync(ProxyReplicas.Get("/api/hello", login.AccessToken));
+            Assert.Equal(HttpStatusCode.OK, cached.StatusCode);
+        }
+
+        using (var logout = new HttpRequestMessage(HttpMethod.Post, "/auth/logout"))
+        {
+            logout.Headers.Authorization = new("Bearer", login.AccessToken);
+            using var response = await _replicas.Clients[0].SendAsync(logout);
+            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        }
+
+        foreach (var replica in _replicas.Clients)
+        {
+            await Poll.UntilAsync<object>(
+                async ct =>
+                {
+                    using var response = await replica.SendAsync(ProxyReplicas.Get("/api/hello", login.AccessToken), ct);
+                    return response.StatusCode == HttpStatusCode.Unauthorized ? response : null;
+                },
+                TimeSpan.FromSeconds(1),
+                "the logout to reach a replica");
+        }
+    }
+
+    [Fact]
+    public async Task FloodOfRandomTokens_ValidTokenStaysCached_NegativeCacheStaysBounded()
+    {
+        var adminToken = await WarmAdminAsync();
+        var (_, _, login) = await _clients.NewLoggedInUserAsync();
+        var replica = _replicas.Clients[0];
+        using (var warm = await replica.SendAsync(ProxyReplicas.Get("/api/hello", login.AccessToken)))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        var sent = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, 10_000), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (_, ct) =>
+        {
+            var token = "gw_at_" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            using var response = await replica.SendAsync(ProxyReplicas.Get("/api/hello", token), ct);
+            Assert.True(response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.ServiceUnavailable, $"random token got {(int)response.StatusCode}");
+            Interlocked.Increment(ref sent);
+        });
+        Assert.Equal(10_000, sent);
+
+        var callsBefore = await ProxyReplicas.ValidateCallsAsync(replica, adminToken);
+        using (var after = await replica.SendAsync(ProxyReplicas.Get("/api/hello", login.AccessToken)))
+        {
+            Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        }
+
+        var diagnostics = (await ProxyReplicas.DiagnosticsAsync(replica, adminToken)).GetProperty("authCache");
+        Assert.Equal(callsBefore, (await ProxyReplicas.DiagnosticsAsync(replica, adminToken)).GetProperty("authService").GetProperty("validateCalls").GetInt64());
+        Assert.InRange(diagnostics.GetProperty("negativeEntries").GetInt32(), 1, GatewayAppFixture.NegativeCacheBound);
+    }
+
+    private async Task<string> WarmAdminAsync()
+    {
+        var adminToken = await _clients.AdminTokenAsync(fixture.App);
+        foreach (var replica in _replicas.Clients)
+        {
+            await ProxyReplicas.DiagnosticsAsync(replica, adminToken);
+        }
+
+        return adminToken;
+    }
+}

@@ -1,0 +1,132 @@
+using System.Net;
+using System.Net.Http.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Integration.Proxy;
+
+/// <summary>The proxy when its dependencies fail: auth service down, slow, unreachable or failing backends.</summary>
+[Collection(GatewayAppCollection.Name)]
+public sealed class ProxyResilienceTests(GatewayAppFixture fixture) : IAsyncLifetime
+{
+    private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly AuthClients _clients = new(fixture.App);
+    private ProxyReplicas _replicas = null!;
+
+    public async Task InitializeAsync() => _replicas = await ProxyReplicas.ConnectAsync(fixture.App);
+
+    public Task DisposeAsync()
+    {
+        _replicas.Dispose();
+        _clients.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task AuthServiceStopped_CachedCallersServed_Uncached503_RecoversAfterRestart()
+    {
+        var (_, _, known) = await _clients.NewLoggedInUserAsync();
+        var (_, _, unknown) = await _clients.NewLoggedInUserAsync();
+        foreach (var replica in _replicas.Clients)
+        {
+            using var warm = await replica.SendAsync(ProxyReplicas.Get("/api/hello", known.AccessToken));
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
+        using var cts = new CancellationTokenSource(RecoveryTimeout * 2);
+        await fixture.App.ResourceCommands.ExecuteCommandAsync("auth", KnownResourceCommands.StopCommand, cts.Token);
+        await fixture.App.ResourceNotifications.WaitForResourceAsync("auth", e => e.Snapshot.State?.Text is "Finished" or "Exited", cts.Token);
+        try
+        {
+            foreach (var replica in _replicas.Clients)
+            {
+                using var cached = await replica.SendAsync(ProxyReplicas.Get("/api/hello", known.AccessToken));
+                Assert.Equal(HttpStatusCode.OK, cached.StatusCode);
+
+                // The client's own timeout (15 s) is far above the proxy's deadline: a hang fails the test.
+                using var uncached = await replica.SendAsync(ProxyReplicas.Get("/api/hello", unknown.AccessToken));
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, uncached.StatusCode);
+                Assert.Equal("application/problem+json", uncached.Content.Headers.ContentType?.MediaType);
+                Assert.True(uncached.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+            }
+        }
+        finally
+        {
+            await fixture.App.ResourceCommands.ExecuteCommandAsync("auth", KnownResourceCommands.StartCommand, cts.Token);
+            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("auth", cts.Token);
+        }
+
+        // No proxy restart: the breaker half-opens, the probe succeeds, uncached callers get in.
+        foreach (var replica in _replicas.Clients)
+        {
+            await Poll.UntilAsync<object>(
+                async ct =>
+                {
+                    using var response = await replica.SendAsync(ProxyReplicas.Get("/api/hello", unknown.AccessToken), ct);
+                    return response.StatusCode == HttpStatusCode.OK ? response : null;
+                },
+                RecoveryTimeout,
+                "uncached callers to be served again after the auth service restarted");
+        }
+    }
+
+    [Fact]
+    public async Task SlowBackend_504ProblemDetails()
+    {
+        using var response = await _replicas.Clients[0].SendAsync(ProxyReplicas.Get("/public/slow?ms=8000"));
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task UnreachableBackend_502ProblemDetails()
+    {
+        using var response = await _replicas.Clients[0].SendAsync(ProxyReplicas.Get("/broken/anything"));
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task FailingDestination_TakenOutOfRotation_ComesBackWhenHealthy()
+    {
+        using var backend = fixture.App.CreateHttpClient("sampleapi");
+        var proxy = _replicas.Clients[0];
+
+        using (var off = await backend.PutAsJsonAsync("/chaos", new { healthy = false }))
+        {
+            off.EnsureSuccessStatusCode();
+        }
+
+        try
+        {
+            // Active health checks eject the destination: the proxy stops sending traffic to it.
+            await Poll.UntilAsync<object>(
+                async ct =>
+                {
+                    using var response = await proxy.SendAsync(ProxyReplicas.Get("/public/hello"), ct);
+                    return response.StatusCode == HttpStatusCode.ServiceUnavailable ? response : null;
+                },
+                RecoveryTimeout,
+                "the failing destination to be taken out of rotation");
+        }
+        finally
+        {
+            using var on = await backend.PutAsJsonAsync("/chaos", new { healthy = true });
+            on.EnsureSuccessStatusCode();
+        }
+
+        await Poll.UntilAsync<object>(
+            async ct =>
+            {
+                using var response = await proxy.SendAsync(ProxyReplicas.Get("/public/hello"), ct);
+                return response.StatusCode == HttpStatusCode.OK ? response : null;
+            },
+            RecoveryTimeout,
+            "the destination to come back into rotation");
+    }
+}
