@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json;
 using Gateway.Tests.Infrastructure;
 
@@ -54,36 +52,10 @@ public sealed class ManifestPublishTests
             ? resource.GetProperty("type").GetString() ?? string.Empty
             : throw new Xunit.Sdk.XunitException($"The manifest has no resource '{name}'.");
 
-    private static async Task<(int ExitCode, string Output)> RunAppHostAsync(string[] arguments)
-    {
-        var configuration = typeof(ManifestPublishTests).Assembly
-            .GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var appHost = Path.Combine(TestPaths.RepositoryRoot(), "Gateway.AppHost");
-        var startInfo = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = appHost,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in (string[])["run", "--no-build", "--configuration", configuration, "--", .. arguments])
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(startInfo) ?? throw new InvalidOperationException("dotnet did not start.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int ExitCode, string Output)> RunAppHostAsync(string[] arguments) =>
+        ProcessRunner.RunAsync(
+            "dotnet",
+            ["run", "--no-build", "--configuration", ProcessRunner.Configuration, "--", .. arguments],
+            Path.Combine(TestPaths.RepositoryRoot(), "Gateway.AppHost"),
+            TimeSpan.FromMinutes(2));
 }
