@@ -23,8 +23,10 @@ var auth = builder.AddProject<Projects.Gateway_Auth>(ResourceNames.Auth)
     .WithHttpHealthCheck("/health");
 
 // The single public entry point, several replicas sharing state through Redis.
+var proxyReplicas = builder.Configuration.GetValue("Gateway:ProxyReplicas", 2);
 builder.AddProject<Projects.Gateway_Proxy>(ResourceNames.Proxy)
-    .WithReplicas(builder.Configuration.GetValue("Gateway:ProxyReplicas", 2))
+    .WithReplicas(proxyReplicas)
+    .WithEnvironment("Gateway__RateLimiting__Replicas", proxyReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture))
     .WithFixedHttpPort(builder, "Gateway:ProxyPort")
     .WithExternalHttpEndpoints()
     .WithReference(sampleApi).WaitFor(sampleApi)

@@ -17,6 +17,8 @@ internal static class AccountsApi
     {
         var accounts = app.MapGroup("/auth")
             .WithTags("Accounts")
+            // Per client address, so password guessing and sign-up floods are bounded per client.
+            .RequireRateLimiting("auth-endpoints")
             .AddEndpointFilter(async (context, next) =>
             {
                 try

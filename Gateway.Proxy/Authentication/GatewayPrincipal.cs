@@ -11,7 +11,7 @@ namespace Gateway.Proxy.Authentication;
 internal sealed class GatewayPrincipal : ClaimsPrincipal
 {
     public GatewayPrincipal(
-        string userId, string userName, string plan, IReadOnlyList<string> roles, int requestsPerWindow, int windowSeconds, string credentialKind)
+        string userId, string userName, string plan, IReadOnlyList<string> roles, int requestsPerWindow, int windowSeconds, string credentialKind, string credentialTag)
         : base(CreateIdentity(userId, userName, plan, roles, requestsPerWindow, windowSeconds, credentialKind))
     {
         UserId = userId;
@@ -21,6 +21,7 @@ internal sealed class GatewayPrincipal : ClaimsPrincipal
         RequestsPerWindow = requestsPerWindow;
         WindowSeconds = windowSeconds;
         CredentialKind = credentialKind;
+        CredentialTag = credentialTag;
         Ticket = new AuthenticationTicket(this, GatewayAuthentication.Scheme);
         Authenticated = Task.FromResult(AuthenticateResult.Success(Ticket));
     }
@@ -39,6 +40,9 @@ internal sealed class GatewayPrincipal : ClaimsPrincipal
 
     /// <summary><c>access_token</c> or <c>api_key</c>.</summary>
     public string CredentialKind { get; }
+
+    /// <summary>A non-reversible tag of the credential (a prefix of its SHA-256), to key per-credential limits.</summary>
+    public string CredentialTag { get; }
 
     public AuthenticationTicket Ticket { get; }
 

@@ -2,6 +2,7 @@ using Gateway.Proxy.Authentication;
 using Gateway.Proxy.Authorization;
 using Gateway.Proxy.AuthService;
 using Gateway.Proxy.Forwarding;
+using Gateway.Proxy.RateLimiting;
 using Gateway.Proxy.Telemetry;
 
 namespace Gateway.Proxy.Extensions;
@@ -11,12 +12,20 @@ internal static class ApplicationServiceExtensions
     /// <summary>Redis, YARP with service-discovered destinations, Kestrel and error handling.</summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddRedisClient("redis", configureOptions: redis => redis.AbortOnConnectFail = false);
+        builder.AddRedisClient("redis", configureOptions: redis =>
+        {
+            redis.AbortOnConnectFail = false;
+            // While Redis is down, fail commands at once (the fail modes take over) instead of
+            // queueing them behind a reconnect.
+            redis.BacklogPolicy = StackExchange.Redis.BacklogPolicy.FailFast;
+        });
         builder.Services.AddSingleton<ProxyMetrics>();
         builder.AddAuthServiceClients();
         builder.AddGatewayAuthentication();
         builder.AddGatewayAuthorization();
         builder.Services.AddOptions<ForwardingOptions>().BindConfiguration(ForwardingOptions.SectionName);
+        builder.Services.AddSingleton<ClientAddressResolver>();
+        builder.AddGatewayRateLimiting();
 
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
         {
@@ -52,11 +61,16 @@ internal static class ApplicationServiceExtensions
         return app;
     }
 
-    /// <summary>Telemetry outermost, then authentication and authorization (YARP routes name their policy).</summary>
+    /// <summary>
+    /// Telemetry outermost; then authentication (a cache lookup), so rate limits can key on the
+    /// caller; then rate limiting, before authorization, so that requests with bad credentials
+    /// are limited per client address too; then authorization. YARP routes name their policies.
+    /// </summary>
     public static WebApplication UseGatewayPipeline(this WebApplication app)
     {
         app.UseMiddleware<RequestTelemetryMiddleware>();
         app.UseAuthentication();
+        app.UseRateLimiter();
         app.UseAuthorization();
         return app;
     }

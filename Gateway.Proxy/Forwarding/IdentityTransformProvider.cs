@@ -1,6 +1,5 @@
 using System.Net;
 using Gateway.Proxy.Authentication;
-using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -17,14 +16,12 @@ namespace Gateway.Proxy.Forwarding;
 /// address when the peer is a trusted proxy; <c>Forwarded</c> from clients is dropped.</item>
 /// </list>
 /// </summary>
-internal sealed class IdentityTransformProvider(IOptions<ForwardingOptions> options) : ITransformProvider
+internal sealed class IdentityTransformProvider(ClientAddressResolver clients) : ITransformProvider
 {
     public const string UserIdHeader = "X-User-Id";
     public const string UserNameHeader = "X-User-Name";
     public const string UserPlanHeader = "X-User-Plan";
     public const string UserRolesHeader = "X-User-Roles";
-
-    private readonly IReadOnlyList<IPNetwork> _trustedProxies = options.Value.ParseTrustedProxies();
 
     public void ValidateRoute(TransformRouteValidationContext context)
     {
@@ -91,7 +88,7 @@ internal sealed class IdentityTransformProvider(IOptions<ForwardingOptions> opti
 
         var socket = remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote;
         var value = socket.ToString();
-        if (incoming.Count > 0 && IsTrusted(socket))
+        if (incoming.Count > 0 && clients.IsTrusted(socket))
         {
             value = string.Join(", ", [.. incoming, value]);
         }
@@ -99,18 +96,5 @@ internal sealed class IdentityTransformProvider(IOptions<ForwardingOptions> opti
         outgoing.TryAddWithoutValidation("X-Forwarded-For", value);
         outgoing.TryAddWithoutValidation("X-Forwarded-Proto", transform.HttpContext.Request.Scheme);
         outgoing.TryAddWithoutValidation("X-Forwarded-Host", transform.HttpContext.Request.Host.Value);
-    }
-
-    private bool IsTrusted(IPAddress address)
-    {
-        foreach (var network in _trustedProxies)
-        {
-            if (network.Contains(address))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

@@ -20,13 +20,14 @@ internal static class DiagnosticsApi
                 new AuthCacheDiagnostics(
                     cache.Count, cache.ApproximateBytes, cache.NegativeCount, cache.InvalidationsLive,
                     counters.CacheHits, counters.CacheNegativeHits, counters.CacheMisses, counters.CacheEvictions),
-                new AuthServiceDiagnostics(counters.AuthServiceCalls, counters.AuthServiceErrors, counters.BreakerState)));
+                new AuthServiceDiagnostics(counters.AuthServiceCalls, counters.AuthServiceErrors, counters.BreakerState),
+                metrics.ReadRateLimitCounters()));
         }).RequireAuthorization(policy);
 
         return app;
     }
 
-    internal sealed record Diagnostics(string Replica, AuthCacheDiagnostics AuthCache, AuthServiceDiagnostics AuthService);
+    internal sealed record Diagnostics(string Replica, AuthCacheDiagnostics AuthCache, AuthServiceDiagnostics AuthService, ProxyMetrics.RateLimitCounters RateLimiting);
 
     internal sealed record AuthCacheDiagnostics(
         int Entries, long ApproximateBytes, int NegativeEntries, bool InvalidationsLive, long Hits, long NegativeHits, long Misses, long Evictions);

@@ -4,6 +4,31 @@ using Polly.CircuitBreaker;
 
 namespace Gateway.Proxy.Telemetry;
 
+/// <summary>How a rate-limit decision was reached.</summary>
+internal enum RateLimitOutcome
+{
+    /// <summary>Allowed by a Redis decision.</summary>
+    Allowed,
+
+    /// <summary>Allowed from a quota slice reserved earlier (batched mode, no round trip).</summary>
+    AllowedFromSlice,
+
+    /// <summary>Refused by a Redis decision.</summary>
+    Rejected,
+
+    /// <summary>Refused locally: Redis said earlier this key may not retry yet (no round trip).</summary>
+    RejectedLocally,
+
+    /// <summary>Redis unavailable, allowed by the fail mode (open, or within the local limit).</summary>
+    DegradedAllowed,
+
+    /// <summary>Redis unavailable, refused by the local fallback limit.</summary>
+    DegradedRejected,
+
+    /// <summary>Redis unavailable, refused with 503 (fail mode closed).</summary>
+    Unavailable,
+}
+
 /// <summary>
 /// The proxy's instruments (meter <c>Gateway.Proxy</c>, exported by OpenTelemetry) plus plain
 /// atomic totals for the operator diagnostics endpoint. Everything on the request path is an
@@ -19,6 +44,15 @@ internal sealed class ProxyMetrics
     private readonly Counter<long> _authCacheEvictions;
     private readonly Counter<long> _authServiceCalls;
     private readonly Counter<long> _authServiceErrors;
+
+    private static readonly string[] OutcomeNames =
+        ["allowed", "allowed_from_slice", "rejected", "rejected_locally", "degraded_allowed", "degraded_rejected", "unavailable"];
+
+    private readonly Counter<long> _rateLimitDecisions;
+    private readonly Counter<long> _rateLimitRedisCalls;
+    private readonly long[] _outcomes = new long[OutcomeNames.Length];
+    private long _redisCalls;
+    private int _rateLimitBreakerState;
 
     private long _cacheHits;
     private long _cacheNegativeHits;
@@ -40,6 +74,9 @@ internal sealed class ProxyMetrics
         _authServiceCalls = meter.CreateCounter<long>("gateway.proxy.auth_service.calls", "{call}", "ValidateToken calls made to the auth service.");
         _authServiceErrors = meter.CreateCounter<long>("gateway.proxy.auth_service.errors", "{call}", "ValidateToken calls that gave no definitive answer, by reason.");
         meter.CreateObservableGauge("gateway.proxy.auth_breaker.state", () => Volatile.Read(ref _breakerState), description: "Auth service circuit breaker: 0 closed, 1 open, 2 half-open.");
+        _rateLimitDecisions = meter.CreateCounter<long>("gateway.proxy.rate_limit.decisions", "{decision}", "Rate-limit decisions by policy and outcome.");
+        _rateLimitRedisCalls = meter.CreateCounter<long>("gateway.proxy.rate_limit.redis_calls", "{call}", "Redis round trips made for rate limiting.");
+        meter.CreateObservableGauge("gateway.proxy.rate_limit_breaker.state", () => Volatile.Read(ref _rateLimitBreakerState), description: "Redis rate-limit circuit breaker: 0 closed, 1 open, 2 half-open.");
         AuthCacheGauges = meter;
     }
 
@@ -89,6 +126,32 @@ internal sealed class ProxyMetrics
         _authServiceErrors.Add(1, new KeyValuePair<string, object?>("reason", reason));
     }
 
+    public void RateLimitDecision(string policy, RateLimitOutcome outcome)
+    {
+        Interlocked.Increment(ref _outcomes[(int)outcome]);
+        _rateLimitDecisions.Add(1, new KeyValuePair<string, object?>("policy", policy), new KeyValuePair<string, object?>("outcome", OutcomeNames[(int)outcome]));
+    }
+
+    public void RateLimitRedisCall()
+    {
+        Interlocked.Increment(ref _redisCalls);
+        _rateLimitRedisCalls.Add(1);
+    }
+
+    public void SetRateLimitBreakerState(CircuitState state) => Volatile.Write(ref _rateLimitBreakerState, ToGauge(state));
+
+    public RateLimitCounters ReadRateLimitCounters() => new(
+        OutcomeNames.Select((name, i) => (name, Interlocked.Read(ref _outcomes[i]))).ToDictionary(p => p.name, p => p.Item2),
+        Interlocked.Read(ref _redisCalls),
+        Volatile.Read(ref _rateLimitBreakerState) switch { 1 => "open", 2 => "half-open", _ => "closed" });
+
+    private static int ToGauge(CircuitState state) => state switch
+    {
+        CircuitState.Open or CircuitState.Isolated => 1,
+        CircuitState.HalfOpen => 2,
+        _ => 0,
+    };
+
     public void SetAuthBreakerState(CircuitState state) => Volatile.Write(ref _breakerState, state switch
     {
         CircuitState.Open or CircuitState.Isolated => 1,
@@ -104,6 +167,8 @@ internal sealed class ProxyMetrics
         Interlocked.Read(ref _authCalls),
         Interlocked.Read(ref _authErrors),
         Volatile.Read(ref _breakerState) switch { 1 => "open", 2 => "half-open", _ => "closed" });
+
+    internal sealed record RateLimitCounters(IReadOnlyDictionary<string, long> Decisions, long RedisCalls, string BreakerState);
 
     internal readonly record struct AuthCounters(
         long CacheHits, long CacheNegativeHits, long CacheMisses, long CacheEvictions, long AuthServiceCalls, long AuthServiceErrors, string BreakerState);

@@ -14,6 +14,11 @@ public sealed class GatewayAppFixture : IAsyncLifetime
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
+    /// <summary>The "tiny" plan of the rate-limit tests: this many requests per window.</summary>
+    public const int TinyPlanLimit = 200;
+
+    public const int TinyPlanWindowSeconds = 10;
+
     /// <summary>The proxy's negative auth cache bound in tests.</summary>
     public const int NegativeCacheBound = 1_000;
 
@@ -44,8 +49,23 @@ public sealed class GatewayAppFixture : IAsyncLifetime
             builder.CreateResourceBuilder(project).WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", string.Empty);
         }
 
+        // Plans for tests: "free" effectively unlimited (so functional tests are not throttled) and a
+        // small "tiny" plan for the rate-limit tests.
+        var auth = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "auth");
+        builder.CreateResourceBuilder(auth)
+            .WithEnvironment("Auth__Plans__free__RequestsPerWindow", "1000000")
+            .WithEnvironment("Auth__Plans__tiny__RequestsPerWindow", TinyPlanLimit.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("Auth__Plans__tiny__WindowSeconds", TinyPlanWindowSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
         var proxy = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "proxy");
-        builder.CreateResourceBuilder(proxy)
+        var proxyBuilder = builder.CreateResourceBuilder(proxy);
+        AddRateLimitTestRoute(proxyBuilder, "strict", ("Partition", "User"), ("Mode", "Strict"));
+        AddRateLimitTestRoute(proxyBuilder, "batched", ("Partition", "User"), ("Mode", "Batched"));
+        AddRateLimitTestRoute(proxyBuilder, "open", ("Partition", "User"), ("Mode", "Strict"), ("FailMode", "Open"));
+        AddRateLimitTestRoute(proxyBuilder, "closed", ("Partition", "User"), ("Mode", "Strict"), ("FailMode", "Closed"));
+        AddRateLimitTestRoute(proxyBuilder, "local", ("Partition", "User"), ("Mode", "Strict"), ("FailMode", "Local"));
+        AddRateLimitTestRoute(proxyBuilder, "ip", anonymous: true, ("Partition", "ClientIp"), ("Limit", "5"), ("WindowSeconds", "60"), ("Mode", "Strict"));
+        proxyBuilder
             .WithEnvironment("Gateway__AuthCache__MaxNegativeEntries", NegativeCacheBound.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("ReverseProxy__Clusters__sampleapi__HealthCheck__Active__Interval", "00:00:01")
             // Two cores shared with the test runner: a generous deadline keeps slow-but-alive from reading as down.
@@ -65,6 +85,27 @@ public sealed class GatewayAppFixture : IAsyncLifetime
         }
 
         await ResourceReplicas.WaitForAllHealthyAsync(App, "proxy", expected: 2, cts.Token);
+    }
+
+    /// <summary>
+    /// A test route <c>/rl/{name}/...</c> to the sample API, authenticated, limited by policy
+    /// <c>test-{name}</c> (settings as environment variables, one per property).
+    /// </summary>
+    private static void AddRateLimitTestRoute(IResourceBuilder<ProjectResource> proxy, string name, params (string Key, string Value)[] policy) =>
+        AddRateLimitTestRoute(proxy, name, anonymous: false, policy);
+
+    private static void AddRateLimitTestRoute(IResourceBuilder<ProjectResource> proxy, string name, bool anonymous, params (string Key, string Value)[] policy)
+    {
+        foreach (var (key, value) in policy)
+        {
+            proxy.WithEnvironment($"Gateway__RateLimiting__Policies__test-{name}__{key}", value);
+        }
+
+        proxy.WithEnvironment($"ReverseProxy__Routes__rl-{name}__ClusterId", "sampleapi")
+            .WithEnvironment($"ReverseProxy__Routes__rl-{name}__AuthorizationPolicy", anonymous ? "anonymous" : "authenticated")
+            .WithEnvironment($"ReverseProxy__Routes__rl-{name}__RateLimiterPolicy", $"test-{name}")
+            .WithEnvironment($"ReverseProxy__Routes__rl-{name}__Match__Path", $"/rl/{name}/{{**rest}}")
+            .WithEnvironment($"ReverseProxy__Routes__rl-{name}__Transforms__0__PathPattern", "/api/{**rest}");
     }
 
     public async Task DisposeAsync()

@@ -1,0 +1,312 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Gateway.Proxy.Telemetry;
+using StackExchange.Redis;
+
+namespace Gateway.Proxy.RateLimiting;
+
+/// <summary>What one partition of a policy is limited to.</summary>
+internal sealed record RateLimitSpec(
+    string Policy, string Key, int Limit, int WindowSeconds, RateLimitMode Mode, int BatchSize, int MaxBatchSize, RateLimitFailMode FailMode, int Replicas);
+
+/// <summary>
+/// A <see cref="RateLimiter"/> for one key of one policy (ASP.NET's partitioned limiter keeps one
+/// per active key), deciding against Redis so the limit holds across every replica.
+/// <list type="bullet">
+/// <item>Keys known to be over the limit are refused locally until Redis said they may retry
+/// (as Envoy's ratelimit does): floods cost no round trips.</item>
+/// <item>Batched mode spends locally a slice of quota reserved atomically in Redis; the slice
+/// expires with its window, so the global count never exceeds the limit.</item>
+/// <item>When Redis cannot answer, the policy's fail mode decides.</item>
+/// </list>
+/// The allowed fast paths are a clock read and an Interlocked operation: no lock, no allocation.
+/// </summary>
+internal sealed class DistributedRateLimiter : RateLimiter
+{
+    private readonly RateLimitSpec _spec;
+    private readonly RedisKey _redisKey;
+    private readonly RedisRateLimitStore _store;
+    private readonly TimeProvider _time;
+    private readonly ProxyMetrics _metrics;
+    private readonly IHttpContextAccessor _accessor;
+    private readonly Lock _refillLock = new();
+
+    private long _blockedUntil;
+    private long _sliceExpires;
+    private int _sliceTokens;
+    private int _remaining;
+    private long _resetAt;
+    private long _lastUsed;
+    private Task? _refill;
+    private SlidingWindowRateLimiter? _fallback;
+
+    public DistributedRateLimiter(RateLimitSpec spec, RedisRateLimitStore store, TimeProvider time, ProxyMetrics metrics, IHttpContextAccessor accessor)
+    {
+        _spec = spec;
+        _store = store;
+        _time = time;
+        _metrics = metrics;
+        _accessor = accessor;
+
+        // A hash tag keeps every key of a limit on one Redis Cluster slot.
+        _redisKey = $"{{gw:rl:{spec.Policy}:{spec.Key}}}";
+        PolicyHeader = $"\"{spec.Policy}\";q={spec.Limit};w={spec.WindowSeconds}";
+        LimitHeader = spec.Limit.ToString(CultureInfo.InvariantCulture);
+        _lastUsed = time.GetTimestamp();
+        _remaining = spec.Limit;
+    }
+
+    public RateLimitSpec Spec => _spec;
+
+    /// <summary><c>RateLimit-Policy</c> value (IETF httpapi draft), fixed per limiter.</summary>
+    public string PolicyHeader { get; }
+
+    public string LimitHeader { get; }
+
+    public override TimeSpan? IdleDuration => _time.GetElapsedTime(Volatile.Read(ref _lastUsed));
+
+    public override RateLimiterStatistics? GetStatistics() => null;
+
+    /// <summary>Seconds until the current window ends (when remaining starts to recover).</summary>
+    public int ResetSeconds(long now) => (int)Math.Max(0, Math.Ceiling(ToTimeSpan(Volatile.Read(ref _resetAt) - now).TotalSeconds));
+
+    public int Remaining => Math.Max(0, Volatile.Read(ref _remaining));
+
+    protected override RateLimitLease AttemptAcquireCore(int permitCount)
+    {
+        // Synchronous callers only get the local answers; the ASP.NET middleware uses AcquireAsync.
+        var now = _time.GetTimestamp();
+        Volatile.Write(ref _lastUsed, now);
+        if (now < Volatile.Read(ref _blockedUntil))
+        {
+            return RejectLocally(now);
+        }
+
+        return _spec.Mode == RateLimitMode.Batched && TryTakeFromSlice(now) ? Allow(now) : GatewayRateLimitLease.Rejected(this, TimeSpan.FromSeconds(1));
+    }
+
+    protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
+    {
+        var now = _time.GetTimestamp();
+        Volatile.Write(ref _lastUsed, now);
+
+        if (now < Volatile.Read(ref _blockedUntil))
+        {
+            return ValueTask.FromResult<RateLimitLease>(RejectLocally(now));
+        }
+
+        if (_spec.Mode == RateLimitMode.Batched && TryTakeFromSlice(now))
+        {
+            _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.AllowedFromSlice);
+            return ValueTask.FromResult<RateLimitLease>(Allow(now));
+        }
+
+        return _spec.Mode == RateLimitMode.Batched ? AcquireBatchedAsync() : AcquireStrictAsync();
+    }
+
+    private async ValueTask<RateLimitLease> AcquireStrictAsync()
+    {
+        var decision = await _store.TryAcquireAsync(_redisKey, _spec.Limit, _spec.WindowSeconds, 1);
+        var now = _time.GetTimestamp();
+        if (decision is not { } answer)
+        {
+            return FailMode(now);
+        }
+
+        Record(answer, now);
+        if (answer.Granted > 0)
+        {
+            _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.Allowed);
+            return Allow(now);
+        }
+
+        return Reject(answer, now);
+    }
+
+    private async ValueTask<RateLimitLease> AcquireBatchedAsync()
+    {
+        Interlocked.Increment(ref _waiters);
+        try
+        {
+            return await AcquireBatchedCoreAsync();
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiters);
+        }
+    }
+
+    private async ValueTask<RateLimitLease> AcquireBatchedCoreAsync()
+    {
+        // Concurrent requests that find the slice empty share one reservation; each reservation
+        // either refills the slice or tells everyone to back off.
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            Task refill;
+            lock (_refillLock)
+            {
+                refill = _refill is { IsCompleted: false } pending ? pending : (_refill = RefillAsync());
+            }
+
+            await refill;
+            var now = _time.GetTimestamp();
+            if (TryTakeFromSlice(now))
+            {
+                _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.Allowed);
+                return Allow(now);
+            }
+
+            if (now < Volatile.Read(ref _blockedUntil))
+            {
+                return RejectLocally(now);
+            }
+
+            if (_lastRefillFailed)
+            {
+                return FailMode(now);
+            }
+        }
+
+        // Others keep emptying the slice first: ask for exactly one permit.
+        return await AcquireStrictAsync();
+    }
+
+    private volatile bool _lastRefillFailed;
+    private int _waiters;
+
+    private async Task RefillAsync()
+    {
+        // A slice covers the requests already waiting for it (a burst), at least the configured
+        // batch: waiting requests spend what they asked for at once, so this adds no waste.
+        var requested = Math.Clamp(Volatile.Read(ref _waiters), _spec.BatchSize, Math.Max(_spec.BatchSize, _spec.MaxBatchSize));
+        var decision = await _store.TryAcquireAsync(_redisKey, _spec.Limit, _spec.WindowSeconds, requested);
+        var now = _time.GetTimestamp();
+        _lastRefillFailed = decision is null;
+        if (decision is not { } answer)
+        {
+            return;
+        }
+
+        Record(answer, now);
+        if (answer.Granted > 0)
+        {
+            // The slice belongs to this window: it must not be spent in the next one.
+            Volatile.Write(ref _sliceExpires, now + ToTimestamp(answer.Reset));
+            Interlocked.Add(ref _sliceTokens, answer.Granted);
+        }
+        else
+        {
+            _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.Rejected);
+        }
+    }
+
+    private bool TryTakeFromSlice(long now)
+    {
+        if (now >= Volatile.Read(ref _sliceExpires))
+        {
+            Volatile.Write(ref _sliceTokens, 0);
+            return false;
+        }
+
+        var tokens = Volatile.Read(ref _sliceTokens);
+        while (tokens > 0)
+        {
+            var previous = Interlocked.CompareExchange(ref _sliceTokens, tokens - 1, tokens);
+            if (previous == tokens)
+            {
+                return true;
+            }
+
+            tokens = previous;
+        }
+
+        return false;
+    }
+
+    private void Record(RedisDecision answer, long now)
+    {
+        Volatile.Write(ref _remaining, answer.Remaining);
+        Volatile.Write(ref _resetAt, now + ToTimestamp(answer.Reset));
+        if (answer.Granted == 0)
+        {
+            Volatile.Write(ref _blockedUntil, now + ToTimestamp(answer.RetryAfter));
+        }
+    }
+
+    private RateLimitLease Allow(long now)
+    {
+        if (_accessor.HttpContext is { } context)
+        {
+            var remaining = Remaining + (_spec.Mode == RateLimitMode.Batched ? Math.Max(0, Volatile.Read(ref _sliceTokens)) : 0);
+            RateLimitHeaders.Write(context.Response.Headers, this, remaining, ResetSeconds(now));
+        }
+
+        return GatewayRateLimitLease.Acquired;
+    }
+
+    private GatewayRateLimitLease Reject(RedisDecision answer, long now)
+    {
+        _ = now;
+        _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.Rejected);
+        return GatewayRateLimitLease.Rejected(this, answer.RetryAfter);
+    }
+
+    private GatewayRateLimitLease RejectLocally(long now)
+    {
+        _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.RejectedLocally);
+        return GatewayRateLimitLease.Rejected(this, ToTimeSpan(Volatile.Read(ref _blockedUntil) - now));
+    }
+
+    private RateLimitLease FailMode(long now)
+    {
+        switch (_spec.FailMode)
+        {
+            case RateLimitFailMode.Open:
+                _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.DegradedAllowed);
+                return GatewayRateLimitLease.Acquired;
+
+            case RateLimitFailMode.Closed:
+                _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.Unavailable);
+                return GatewayRateLimitLease.RejectedUnavailable(this, TimeSpan.FromSeconds(1));
+
+            default:
+                var fallback = LazyInitializer.EnsureInitialized(ref _fallback, () => new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
+                {
+                    // This replica's share of the limit while replicas cannot coordinate.
+                    PermitLimit = Math.Max(1, (int)Math.Ceiling(_spec.Limit / (double)_spec.Replicas)),
+                    Window = TimeSpan.FromSeconds(_spec.WindowSeconds),
+                    SegmentsPerWindow = 4,
+                    QueueLimit = 0,
+                    AutoReplenishment = false,
+                }));
+                fallback.TryReplenish();
+                using (var lease = fallback.AttemptAcquire())
+                {
+                    if (lease.IsAcquired)
+                    {
+                        _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.DegradedAllowed);
+                        return GatewayRateLimitLease.Acquired;
+                    }
+
+                    _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.DegradedRejected);
+                    var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(_spec.WindowSeconds / 4.0);
+                    _ = now;
+                    return GatewayRateLimitLease.Rejected(this, retry);
+                }
+        }
+    }
+
+    private long ToTimestamp(TimeSpan span) => (long)(span.Ticks * (_time.TimestampFrequency / (double)TimeSpan.TicksPerSecond));
+
+    private TimeSpan ToTimeSpan(long timestampDelta) => TimeSpan.FromTicks((long)(timestampDelta * (TimeSpan.TicksPerSecond / (double)_time.TimestampFrequency)));
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _fallback?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

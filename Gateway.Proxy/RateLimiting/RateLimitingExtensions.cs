@@ -1,0 +1,121 @@
+using System.Globalization;
+using Gateway.Proxy.Authentication;
+using Gateway.Proxy.Forwarding;
+using Gateway.Proxy.Telemetry;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using AspNetPartition = System.Threading.RateLimiting.RateLimitPartition;
+
+namespace Gateway.Proxy.RateLimiting;
+
+internal static class RateLimitingExtensions
+{
+    /// <summary>
+    /// Registers every configured policy on ASP.NET Core's <see cref="RateLimiterOptions"/>; YARP
+    /// routes attach them through <c>RouteConfig.RateLimiterPolicy</c> (unknown names fail at
+    /// start-up). Each policy partitions requests by user, credential or client address and gives
+    /// each partition a <see cref="DistributedRateLimiter"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddGatewayRateLimiting(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RateLimitingOptions>()
+            .BindConfiguration(RateLimitingOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddRedisRateLimitStore();
+        builder.Services.AddSingleton<DistributedRateLimiterFactory>();
+
+        // Policy names are needed at registration; limits are read per request (plans come with the caller).
+        var configured = builder.Configuration.GetSection(RateLimitingOptions.SectionName).Get<RateLimitingOptions>() ?? new RateLimitingOptions();
+
+        builder.Services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.OnRejected = OnRejectedAsync;
+            foreach (var name in configured.Policies.Keys)
+            {
+                options.AddPolicy(name, context => Partition(context, name));
+            }
+        });
+
+        return builder;
+    }
+
+    private static System.Threading.RateLimiting.RateLimitPartition<PartitionKey> Partition(HttpContext context, string policyName)
+    {
+        var services = context.RequestServices;
+        var settings = services.GetRequiredService<IOptionsMonitor<RateLimitingOptions>>().CurrentValue;
+        var policy = settings.Policies[policyName];
+        var mode = policy.Mode ?? settings.Mode;
+
+        PartitionKey key;
+        if (context.User is GatewayPrincipal caller && policy.Partition != PartitionBy.ClientIp)
+        {
+            var limit = policy.Limit ?? caller.RequestsPerWindow;
+            var window = policy.Limit is null ? caller.WindowSeconds : policy.WindowSeconds;
+            key = policy.Partition == PartitionBy.ApiKey
+                ? new PartitionKey(policyName, "k:" + caller.CredentialTag, limit, window, mode, policy.FailMode)
+                : new PartitionKey(policyName, caller.UserId, limit, window, mode, policy.FailMode);
+        }
+        else
+        {
+            var address = services.GetRequiredService<ClientAddressResolver>().Resolve(context)?.ToString() ?? "unknown";
+            var limit = policy.Partition == PartitionBy.ClientIp ? policy.Limit ?? policy.AnonymousLimit : policy.AnonymousLimit;
+            var window = policy.WindowSeconds;
+            key = new PartitionKey(policyName, "ip:" + address, limit, window, mode, policy.FailMode);
+        }
+
+        var factory = services.GetRequiredService<DistributedRateLimiterFactory>();
+        return AspNetPartition.Get(key, k => factory.Create(k, settings));
+    }
+
+    private static async ValueTask OnRejectedAsync(OnRejectedContext context, CancellationToken cancellationToken)
+    {
+        var http = context.HttpContext;
+        var response = http.Response;
+        var lease = context.Lease as GatewayRateLimitLease;
+        var retryAfter = Math.Max(1, (int)Math.Ceiling((lease?.RetryAfter ?? TimeSpan.FromSeconds(1)).TotalSeconds));
+        response.Headers[HeaderNames.RetryAfter] = retryAfter.ToString(CultureInfo.InvariantCulture);
+
+        string detail;
+        if (lease is { Unavailable: true })
+        {
+            response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            detail = "Rate limiting is temporarily unavailable and this route fails closed. Retry later.";
+        }
+        else
+        {
+            response.StatusCode = StatusCodes.Status429TooManyRequests;
+            detail = "Rate limit exceeded. Retry after the number of seconds in Retry-After.";
+            if (lease?.Limiter is { } limiter)
+            {
+                RateLimitHeaders.Write(response.Headers, limiter, 0, Math.Max(retryAfter, limiter.ResetSeconds(TimeProvider.System.GetTimestamp())));
+            }
+        }
+
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = { Status = response.StatusCode, Detail = detail },
+        });
+    }
+
+    /// <summary>Identifies one limiter: the policy, who, and the limit that applies (a plan change makes a new key).</summary>
+    internal readonly record struct PartitionKey(string Policy, string Id, int Limit, int WindowSeconds, RateLimitMode Mode, RateLimitFailMode FailMode);
+}
+
+/// <summary>Creates the limiter of a partition.</summary>
+internal sealed class DistributedRateLimiterFactory(
+    RedisRateLimitStore store, TimeProvider time, ProxyMetrics metrics, IHttpContextAccessor accessor)
+{
+    public DistributedRateLimiter Create(RateLimitingExtensions.PartitionKey key, RateLimitingOptions settings)
+    {
+        var batch = key.Mode == RateLimitMode.Batched
+            ? Math.Clamp(key.Limit / (settings.Replicas * settings.BatchDivisor), 1, settings.MaxBatchSize)
+            : 1;
+        var spec = new RateLimitSpec(key.Policy, key.Id, key.Limit, key.WindowSeconds, key.Mode, batch, settings.MaxBatchSize, key.FailMode, settings.Replicas);
+        return new DistributedRateLimiter(spec, store, time, metrics, accessor);
+    }
+}

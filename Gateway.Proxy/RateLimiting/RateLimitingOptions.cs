@@ -1,0 +1,107 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Gateway.Proxy.RateLimiting;
+
+/// <summary>How a policy keys its counters.</summary>
+internal enum PartitionBy
+{
+    /// <summary>Per authenticated user, limit from the user's plan; anonymous callers per client address.</summary>
+    User,
+
+    /// <summary>Per credential (API key or token), limit from the owner's plan; anonymous callers per client address.</summary>
+    ApiKey,
+
+    /// <summary>Per client address (socket, or X-Forwarded-For from a trusted proxy).</summary>
+    ClientIp,
+}
+
+/// <summary>Per-request Redis decisions, or quota reserved in slices and spent locally.</summary>
+internal enum RateLimitMode
+{
+    /// <summary>One Redis round trip per request: exact, never over the limit.</summary>
+    Strict,
+
+    /// <summary>
+    /// Each replica reserves a slice of quota atomically and spends it locally until the window
+    /// ends: still never over the limit, far fewer round trips, but a replica's unspent slice is
+    /// lost (under-admission of at most replicas × (batch − 1) per window).
+    /// </summary>
+    Batched,
+}
+
+/// <summary>What to do when Redis cannot answer.</summary>
+internal enum RateLimitFailMode
+{
+    /// <summary>Allow the request and count it as degraded.</summary>
+    Open,
+
+    /// <summary>Refuse with 503: for limits that protect something fragile.</summary>
+    Closed,
+
+    /// <summary>Apply an in-process limit of limit ÷ replicas per replica.</summary>
+    Local,
+}
+
+/// <summary>Settings of the <c>Gateway:RateLimiting</c> section.</summary>
+internal sealed class RateLimitingOptions
+{
+    public const string SectionName = "Gateway:RateLimiting";
+
+    /// <summary>Default mode of policies that do not set one.</summary>
+    public RateLimitMode Mode { get; set; } = RateLimitMode.Batched;
+
+    /// <summary>Proxy replicas sharing the limits (sizes the <see cref="RateLimitFailMode.Local"/> fallback).</summary>
+    [Range(1, 1000)]
+    public int Replicas { get; set; } = 1;
+
+    /// <summary>Largest slice a replica reserves in batched mode.</summary>
+    [Range(1, 10_000)]
+    public int MaxBatchSize { get; set; } = 50;
+
+    /// <summary>
+    /// Batched mode sizes slices as limit ÷ (replicas × this), capped by <see cref="MaxBatchSize"/>,
+    /// so a replica never holds more than a small share of a window's quota.
+    /// </summary>
+    [Range(1, 1000)]
+    public int BatchDivisor { get; set; } = 10;
+
+    /// <summary>
+    /// Longest a Redis decision may take before the fail mode applies. A Redis that is down fails
+    /// at once (connection refused, fail-fast backlog) and opens the breaker; this bound is for a
+    /// Redis that hangs, and is generous because a saturated 2-core host can delay a healthy
+    /// answer by a few hundred milliseconds, and a fail mode admits beyond the global limit.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:00:10")]
+    public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long Redis is not asked after it failed repeatedly (circuit breaker).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Named policies, referenced by routes through <c>RateLimiterPolicy</c>.</summary>
+    public Dictionary<string, RateLimitPolicyOptions> Policies { get; set; } = new(StringComparer.Ordinal);
+}
+
+internal sealed class RateLimitPolicyOptions
+{
+    public PartitionBy Partition { get; set; } = PartitionBy.User;
+
+    /// <summary>Overrides the mode of <see cref="RateLimitingOptions.Mode"/>.</summary>
+    public RateLimitMode? Mode { get; set; }
+
+    public RateLimitFailMode FailMode { get; set; } = RateLimitFailMode.Local;
+
+    /// <summary>
+    /// Fixed limit (route override). For <see cref="PartitionBy.User"/>/<see cref="PartitionBy.ApiKey"/>
+    /// policies, unset means "the caller's plan decides".
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int? Limit { get; set; }
+
+    [Range(1, 86_400)]
+    public int WindowSeconds { get; set; } = 60;
+
+    /// <summary>Limit for anonymous callers of a user/key policy, per client address.</summary>
+    [Range(1, int.MaxValue)]
+    public int AnonymousLimit { get; set; } = 60;
+}

@@ -1,0 +1,123 @@
+using System.Globalization;
+using Gateway.Proxy.Telemetry;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Registry;
+using Polly.Timeout;
+using StackExchange.Redis;
+
+namespace Gateway.Proxy.RateLimiting;
+
+/// <summary>Redis's answer to one decision or reservation.</summary>
+internal readonly record struct RedisDecision(int Granted, int Remaining, TimeSpan RetryAfter, TimeSpan Reset);
+
+/// <summary>
+/// Runs the sliding-window script (<c>Scripts/sliding_window.lua</c>, embedded, EVALSHA after the
+/// first call) behind a timeout and a circuit breaker: when Redis is down the breaker opens and
+/// callers get <c>null</c> at once, without waiting for a connection that will not come.
+/// </summary>
+internal sealed class RedisRateLimitStore
+{
+    public const string PipelineName = "redis-rate-limit";
+
+    private static readonly string Script = LoadScript();
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly ResiliencePipeline<RedisValue[]?> _pipeline;
+    private readonly ProxyMetrics _metrics;
+
+    public RedisRateLimitStore(IConnectionMultiplexer redis, ResiliencePipelineProvider<string> pipelines, ProxyMetrics metrics)
+    {
+        _redis = redis;
+        _pipeline = pipelines.GetPipeline<RedisValue[]?>(PipelineName);
+        _metrics = metrics;
+    }
+
+    /// <summary>Asks for up to <paramref name="requested"/> permits; null when Redis could not answer.</summary>
+    public async ValueTask<RedisDecision?> TryAcquireAsync(RedisKey key, int limit, int windowSeconds, int requested)
+    {
+        try
+        {
+            _metrics.RateLimitRedisCall();
+            var result = await _pipeline.ExecuteAsync(
+                static async (state, cancellationToken) => (RedisValue[]?)await state.Database.ScriptEvaluateAsync(
+                    Script,
+                    [state.Key],
+                    [state.Limit, state.WindowMicroseconds, state.Requested]).WaitAsync(cancellationToken),
+                new ScriptState(_redis.GetDatabase(), key, limit, windowSeconds * 1_000_000L, requested),
+                CancellationToken.None);
+            return Parse(result);
+        }
+        catch (Exception ex) when (ex is BrokenCircuitException or RedisException or TimeoutRejectedException or TimeoutException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
+    internal static RedisDecision? Parse(RedisValue[]? result) => result is { Length: 4 }
+        ? new RedisDecision(
+            (int)result[0],
+            (int)result[1],
+            TimeSpan.FromMicroseconds((long)result[2]),
+            TimeSpan.FromMicroseconds((long)result[3]))
+        : null;
+
+    /// <summary>The failures that count against Redis.</summary>
+    public static bool IsFailure(Outcome<RedisValue[]?> outcome) =>
+        outcome.Exception is RedisException or TimeoutRejectedException or TimeoutException;
+
+    internal static string LoadScript()
+    {
+        using var stream = typeof(RedisRateLimitStore).Assembly.GetManifestResourceStream("Gateway.Proxy.RateLimiting.Scripts.sliding_window.lua")
+            ?? throw new InvalidOperationException("The rate-limit script is not embedded.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private readonly record struct ScriptState(IDatabase Database, RedisKey Key, int Limit, long WindowMicroseconds, int Requested);
+}
+
+internal static class RedisRateLimitStoreExtensions
+{
+    public static IServiceCollection AddRedisRateLimitStore(this IServiceCollection services)
+    {
+        services.AddSingleton<RedisRateLimitStore>();
+        services.AddResiliencePipeline<string, RedisValue[]?>(RedisRateLimitStore.PipelineName, (pipeline, context) =>
+        {
+            var options = context.ServiceProvider.GetRequiredService<IOptions<RateLimitingOptions>>().Value;
+            var metrics = context.ServiceProvider.GetRequiredService<ProxyMetrics>();
+            var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Proxy.RateLimiting.Breaker");
+            pipeline
+                .AddCircuitBreaker(new CircuitBreakerStrategyOptions<RedisValue[]?>
+                {
+                    FailureRatio = 0.5,
+                    MinimumThroughput = 3,
+                    SamplingDuration = TimeSpan.FromSeconds(2),
+                    BreakDuration = options.BreakDuration,
+                    ShouldHandle = args => ValueTask.FromResult(RedisRateLimitStore.IsFailure(args.Outcome)),
+                    OnOpened = args =>
+                    {
+                        metrics.SetRateLimitBreakerState(CircuitState.Open);
+                        logger.LogWarning("Redis rate limiting unavailable; fail modes apply for {BreakDuration}", args.BreakDuration);
+                        return ValueTask.CompletedTask;
+                    },
+                    OnHalfOpened = _ =>
+                    {
+                        metrics.SetRateLimitBreakerState(CircuitState.HalfOpen);
+                        return ValueTask.CompletedTask;
+                    },
+                    OnClosed = _ =>
+                    {
+                        metrics.SetRateLimitBreakerState(CircuitState.Closed);
+                        logger.LogInformation("Redis rate limiting is back");
+                        return ValueTask.CompletedTask;
+                    },
+                })
+                .AddTimeout(options.RedisTimeout);
+        });
+        return services;
+    }
+
+    internal static string Invariant(this int value) => value.ToString(CultureInfo.InvariantCulture);
+}
