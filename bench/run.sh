@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What does the gateway cost? Starts the sample backend, nginx, a bare YARP host and the real
-# gateway proxy (with its Redis) directly on loopback, loads each with wrk in interleaved rounds and
-# prints a markdown table: req/s, p50, p99, ratios to bare YARP and nginx, server CPU per request.
+# gateway proxy (with its Redis, and for the authenticated row PostgreSQL and the auth service)
+# directly on loopback, loads each with wrk in interleaved rounds and prints a markdown table:
+# req/s, p50, p99, ratios to bare YARP and nginx, server CPU per request.
 #
 #   bench/run.sh            normal run (~4 min), table also saved to bench/results/<date>-<host>.md
 #   bench/run.sh --quick    smoke run (a few seconds of load), nothing saved
@@ -11,12 +12,15 @@ set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO_DIR=$(dirname "$BENCH_DIR")
-# Its own build output, so a benchmark never races test.sh or an IDE over bin/ and obj/.
-ARTIFACTS_DIR=$BENCH_DIR/artifacts
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"
+
+# Every row, in the order of each interleaved round.
+all_rows="direct nginx yarp gateway-anon gateway-auth"
 
 usage() {
   cat <<EOF
-Usage: bench/run.sh [--quick] [--no-build] [--duration S] [--warmup S] [--rounds N] [--connections N]
+Usage: bench/run.sh [--quick] [--no-build] [--duration S] [--warmup S] [--rounds N] [--connections N] [--rows LIST]
 
   --quick          smoke mode: 1 s warm-up passes and one 1 s round per target; no results file
   --no-build       use the last Release build in bench/artifacts
@@ -24,6 +28,8 @@ Usage: bench/run.sh [--quick] [--no-build] [--duration S] [--warmup S] [--rounds
   --warmup S       seconds of each of the two warm-up passes over the targets (default 8)
   --rounds N       interleaved rounds, every target once per round (default 5)
   --connections N  wrk connections (default 32)
+  --rows LIST      comma-separated rows to measure (default all: ${all_rows// /,});
+                   only the servers those rows need are built and started
 
 Environment: BENCH_CLIENT_CPUS / BENCH_SERVER_CPUS override the taskset CPU lists (default 0 and 1).
 EOF
@@ -31,7 +37,7 @@ EOF
 
 # --- options --------------------------------------------------------------------------------
 command_line="bench/run.sh${*:+ $*}"
-quick=0 build=1 duration=8 warmup=8 rounds=5 connections=32
+quick=0 build=1 duration=8 warmup=8 rounds=5 connections=32 rows=${all_rows// /,}
 # --quick only changes the defaults, so '--quick --rounds 2' means what it says.
 for arg in "$@"; do
   if [[ $arg == --quick ]]; then quick=1 duration=1 warmup=1 rounds=1; fi
@@ -44,6 +50,7 @@ while (($#)); do
     --warmup) warmup=${2:?}; shift ;;
     --rounds) rounds=${2:?}; shift ;;
     --connections) connections=${2:?}; shift ;;
+    --rows) rows=${2:?}; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "Unknown option: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -52,200 +59,82 @@ done
 for n in "$duration" "$warmup" "$rounds" "$connections"; do
   [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "Options take positive integers, got '$n'." >&2; exit 2; }
 done
-
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
+selected=" "
+for row in ${rows//,/ }; do
+  [[ " $all_rows " == *" $row "* ]] || { echo "Unknown row '$row' (rows: ${all_rows// /,})." >&2; exit 2; }
+  selected+="$row "
+done
+[[ -n ${selected// /} ]] || { echo "--rows names no row." >&2; exit 2; }
+# What to build and start: only what the selected rows need (the backend always).
+wants() { [[ $selected == *" $1 "* ]]; }
+wants_gateway() { wants gateway-anon || wants gateway-auth; }
 
 # --- prerequisites ---------------------------------------------------------------------------
 "$REPO_DIR/scripts/prerequisites.sh" bench
 for tool in dotnet nginx wrk redis-server redis-cli taskset getconf; do
   command -v "$tool" >/dev/null || die "'$tool' not found (scripts/prerequisites.sh bench installs the packages)."
 done
+if wants gateway-auth; then
+  command -v curl >/dev/null || die "'curl' not found (apt-get install curl); the authenticated row signs up through it."
+  [[ -x "$(postgres_bin_dir)/psql" ]] || die "PostgreSQL not found (scripts/prerequisites.sh bench installs the packages)."
+fi
 
 # --- pinning ---------------------------------------------------------------------------------
 # Two cores: wrk alone on CPU 0, every server process on CPU 1. The load generator then never
 # steals time from what is measured, and each proxy gets exactly one core, as nginx's single worker
 # does, so req/s compares work per request rather than how many threads a runtime can spread over
 # (a proxied row's backend shares that core: see bench/README.md).
-client_pin=() server_pin=()
-if (($(nproc) >= 2)); then
-  client_pin=(taskset -c "${BENCH_CLIENT_CPUS:-0}")
-  server_pin=(taskset -c "${BENCH_SERVER_CPUS:-1}")
-  pinning="wrk on CPU ${BENCH_CLIENT_CPUS:-0}, every server on CPU ${BENCH_SERVER_CPUS:-1} (taskset)"
-else
-  pinning="none (1 CPU: wrk and the servers share it; ratios only)"
-  log "only one CPU: running unpinned, absolute numbers mean little"
-fi
+setup_pinning wrk
 
-# --- process bookkeeping ---------------------------------------------------------------------
-# Each started process is remembered with its kernel start time, so cleanup can never signal a
-# process that merely reused one of our PIDs.
-work_dir=$(mktemp -d -t gateway-bench.XXXXXXXX)
-started=()      # "pid:starttime:name", in start order
-wrk_pid=        # the load generator while it runs
-clk_tck=$(getconf CLK_TCK)
-
-# Field N (1-based, as in proc(5)) of /proc/PID/stat; the command name may contain spaces.
-stat_field() {
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  local -a fields
-  read -r -a fields <<<"$stat"
-  printf '%s' "${fields[$(($2 - 3))]}"
-}
-
-remember() { # pid name
-  local start
-  start=$(stat_field "$1" 22) || start=gone
-  started+=("$1:$start:$2")
-}
-
-ours_alive() { # pid starttime
-  local now
-  now=$(stat_field "$1" 22) || return 1
-  [[ $now == "$2" ]]
-}
-
-cleanup() {
-  local status=$?
-  set +e
-  # A second Ctrl+C must not cut the clean-up short.
-  trap '' INT TERM
-  trap - EXIT
-  local entry pid start name deadline alive
-  [[ -n $wrk_pid ]] && kill -TERM "$wrk_pid" 2>/dev/null
-  # Newest first: the proxies go before the backend and Redis they talk to.
-  for ((i = ${#started[@]} - 1; i >= 0; i--)); do
-    IFS=: read -r pid start name <<<"${started[i]}"
-    ours_alive "$pid" "$start" && kill -TERM "$pid" 2>/dev/null
-  done
-  deadline=$((SECONDS + 10))
-  while ((SECONDS < deadline)); do
-    alive=0
-    for entry in "${started[@]}"; do
-      IFS=: read -r pid start name <<<"$entry"
-      ours_alive "$pid" "$start" && alive=1
-    done
-    ((alive)) || break
-    sleep 0.2
-  done
-  for entry in "${started[@]}"; do
-    IFS=: read -r pid start name <<<"$entry"
-    if ours_alive "$pid" "$start"; then
-      log "$name ($pid) ignored SIGTERM for 10 s; killing it"
-      kill -KILL "$pid" 2>/dev/null
-    fi
-  done
-  wait 2>/dev/null
-  rm -rf "$work_dir"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# Starts a server in the background; its PID is the program's own (taskset and env exec it).
-start_server() { # name command...
-  local name=$1
-  shift
-  "$@" >"$work_dir/$name.log" 2>&1 &
-  remember "$!" "$name"
-  printf -v "pid_${name//-/_}" '%s' "$!"
-}
-
-fail_with_log() { # name message
-  log "last lines of $1's output:"
-  tail -n 30 "$work_dir/$1.log" >&2 || true
-  die "$2"
-}
-
-# --- loopback helpers ------------------------------------------------------------------------
-claimed_ports=" "
-# Sets variable $1 to a loopback port nothing listens on (no connect succeeds) and we did not hand out.
-free_port() {
-  local port
-  for _ in {1..200}; do
-    port=$((20000 + RANDOM % 40000))
-    [[ $claimed_ports == *" $port "* ]] && continue
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      claimed_ports+="$port "
-      printf -v "$1" '%s' "$port"
-      return 0
-    fi
-  done
-  die "no free loopback port found"
-}
-
-# Minimal HTTP/1.1 GET over bash's /dev/tcp (no curl needed); prints status line, headers, body.
-http_get() { # port path
-  local fd line
-  { exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$2" "$1" >&"$fd"
-  while IFS= read -r -t 2 -u "$fd" line || [[ -n $line ]]; do
-    printf '%s\n' "${line%$'\r'}"
-  done
-  exec {fd}>&-
-}
-
-wait_ready() { # name port path expected-body-text [seconds]
-  local name=$1 port=$2 path=$3 expect=$4 deadline=$((SECONDS + ${5:-60})) pid_var="pid_${1//-/_}" response
-  while ((SECONDS < deadline)); do
-    kill -0 "${!pid_var}" 2>/dev/null || fail_with_log "$name" "$name exited during start-up"
-    response=$(http_get "$port" "$path" || true)
-    if [[ $response == "HTTP/1.1 200 "* && $response == *"$expect"* ]]; then
-      return 0
-    fi
-    sleep 0.2
-  done
-  log "last response from $name: ${response:-none}"
-  fail_with_log "$name" "$name did not answer 200 on $path within ${5:-60} s"
-}
+# --- process bookkeeping and loopback helpers: bench/lib.sh ----------------------------------
+bench_init
 
 # --- build -----------------------------------------------------------------------------------
-projects=(
-  "$REPO_DIR/Gateway.SampleApi/Gateway.SampleApi.csproj"
-  "$BENCH_DIR/Gateway.Bench.BareYarp/Gateway.Bench.BareYarp.csproj"
-  "$REPO_DIR/Gateway.Proxy/Gateway.Proxy.csproj"
-)
+apps=(Gateway.SampleApi)
+wants yarp && apps+=(Gateway.Bench.BareYarp)
+wants_gateway && apps+=(Gateway.Proxy)
+wants gateway-auth && apps+=(Gateway.Auth)
 if ((build)); then
-  for project in "${projects[@]}"; do
-    log "building $(basename "$project" .csproj) (Release)"
-    dotnet build "$project" -c Release --artifacts-path "$ARTIFACTS_DIR" -nologo -v q \
-      >"$work_dir/build.log" 2>&1 || { cat "$work_dir/build.log" >&2; die "build failed: $project"; }
+  projects=()
+  for app in "${apps[@]}"; do
+    if [[ -d $BENCH_DIR/$app ]]; then projects+=("$BENCH_DIR/$app/$app.csproj"); else projects+=("$REPO_DIR/$app/$app.csproj"); fi
   done
+  build_projects "${projects[@]}"
 fi
-app_dir() { printf '%s/bin/%s/release' "$ARTIFACTS_DIR" "$1"; }
-for app in Gateway.SampleApi Gateway.Bench.BareYarp Gateway.Proxy; do
-  [[ -f $(app_dir "$app")/$app.dll ]] || die "$app is not built; run without --no-build"
-done
+require_built "${apps[@]}"
 
 # --- servers ---------------------------------------------------------------------------------
-# Same runtime settings for every .NET process: Production, no OTLP exporter, and inline socket
-# completions (measured here as part of the YARP tuning). The environment is explicit so a shell
-# that happens to export ASPNETCORE_ENVIRONMENT=Development cannot change the results. `env -C`
-# sets the working directory, which is where ASP.NET Core looks for appsettings.json.
-dotnet_env=(env -u OTEL_EXPORTER_OTLP_ENDPOINT -u DOTNET_ENVIRONMENT -u ASPNETCORE_URLS)
-dotnet_settings=(ASPNETCORE_ENVIRONMENT=Production DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)
-
+# Runtime settings shared by every .NET process (dotnet_env, dotnet_settings): see bench/lib.sh.
 free_port backend_port
-free_port nginx_port
-free_port yarp_port
-free_port redis_port
-free_port gateway_port
+wants nginx && free_port nginx_port
+wants yarp && free_port yarp_port
+if wants_gateway; then
+  free_port redis_port
+  free_port gateway_port
+  redis_password=$(random_secret)
+fi
+if wants gateway-auth; then
+  free_port postgres_port
+  free_port auth_grpc_port
+  free_port auth_http_port
+  postgres_password=$(random_secret)
+  # First: initdb takes a few seconds, while the other servers start.
+  start_postgres postgres "$postgres_port" "$postgres_password"
+fi
 
 log "starting sample backend on 127.0.0.1:$backend_port"
 start_server backend "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.SampleApi)" "${dotnet_settings[@]}" \
   ASPNETCORE_URLS="http://127.0.0.1:$backend_port" \
   dotnet Gateway.SampleApi.dll
 
-log "starting nginx on 127.0.0.1:$nginx_port"
-mkdir -p "$work_dir/nginx"
-nginx_user=
-# Started as root, nginx would drop its worker to 'nobody', which cannot enter this private
-# temporary directory (and Debian has no 'nobody' group); keep the invoking user instead.
-if ((EUID == 0)); then nginx_user="user $(id -un) $(id -gn);"; fi
-cat >"$work_dir/nginx/nginx.conf" <<EOF
+if wants nginx; then
+  log "starting nginx on 127.0.0.1:$nginx_port"
+  mkdir -p "$work_dir/nginx"
+  nginx_user=
+  # Started as root, nginx would drop its worker to 'nobody', which cannot enter this private
+  # temporary directory (and Debian has no 'nobody' group); keep the invoking user instead.
+  if ((EUID == 0)); then nginx_user="user $(id -un) $(id -gn);"; fi
+  cat >"$work_dir/nginx/nginx.conf" <<EOF
 $nginx_user
 worker_processes 1;
 daemon off;
@@ -277,82 +166,117 @@ http {
   }
 }
 EOF
-start_server nginx "${server_pin[@]}" nginx -p "$work_dir/nginx" -c "$work_dir/nginx/nginx.conf" -e stderr
+  start_server nginx "${server_pin[@]}" nginx -p "$work_dir/nginx" -c "$work_dir/nginx/nginx.conf" -e stderr
+fi
 
-log "starting bare YARP on 127.0.0.1:$yarp_port"
-start_server yarp "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Bench.BareYarp)" "${dotnet_settings[@]}" \
-  ASPNETCORE_URLS="http://127.0.0.1:$yarp_port" \
-  ReverseProxy__Clusters__backend__Destinations__backend__Address="http://127.0.0.1:$backend_port" \
-  dotnet Gateway.Bench.BareYarp.dll
+if wants yarp; then
+  log "starting bare YARP on 127.0.0.1:$yarp_port"
+  start_server yarp "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Bench.BareYarp)" "${dotnet_settings[@]}" \
+    ASPNETCORE_URLS="http://127.0.0.1:$yarp_port" \
+    ReverseProxy__Clusters__backend__Destinations__backend__Address="http://127.0.0.1:$backend_port" \
+    dotnet Gateway.Bench.BareYarp.dll
+fi
 
-log "starting redis-server on 127.0.0.1:$redis_port"
-redis_password=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')
-mkdir -p "$work_dir/redis"
-# A config file rather than arguments keeps the password out of ps.
-(umask 077 && cat >"$work_dir/redis/redis.conf" <<EOF
-bind 127.0.0.1
-port $redis_port
-requirepass $redis_password
-save ""
-appendonly no
-daemonize no
-dir $work_dir/redis
-EOF
-)
-start_server redis "${server_pin[@]}" redis-server "$work_dir/redis/redis.conf"
+# One password-protected Redis shared by the proxy and the auth service, as under the AppHost
+# (revocations travel through it).
+wants_gateway && start_redis redis "$redis_port" "$redis_password"
 
 wait_ready backend "$backend_port" /api/hello "Hello from the sample API"
-deadline=$((SECONDS + 20))
-until [[ $(REDISCLI_AUTH=$redis_password redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null) == PONG ]]; do
-  kill -0 "$pid_redis" 2>/dev/null || fail_with_log redis "redis-server exited during start-up"
-  ((SECONDS < deadline)) || fail_with_log redis "redis-server did not answer PING within 20 s"
-  sleep 0.2
-done
+wants_gateway && wait_redis redis "$redis_port" "$redis_password"
 
-log "starting gateway proxy on 127.0.0.1:$gateway_port"
-# The proxy's own appsettings.json (routes, logging) as shipped; only what the AppHost would inject
-# is supplied here, with the sampleapi cluster pointing straight at the backend.
-# Later: the auth service's address goes here too when the authenticated rows are added.
-start_server gateway "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Proxy)" "${dotnet_settings[@]}" \
-  ASPNETCORE_URLS="http://127.0.0.1:$gateway_port" \
+gateway_auth_env=()
+if wants gateway-auth; then
+  wait_postgres postgres "$postgres_port" "$postgres_password" authdb
+  start_auth auth "$auth_grpc_port" "$auth_http_port" "$postgres_port" "$postgres_password" "$redis_port" "$redis_password"
+  gateway_auth_env=(Gateway__AuthService__Address="http://127.0.0.1:$auth_grpc_port")
+fi
+
+if wants_gateway; then
+  log "starting gateway proxy on 127.0.0.1:$gateway_port"
+  # The proxy's own appsettings.json (routes, auth cache, logging) as shipped; only what the
+  # AppHost would inject is supplied here, with the sampleapi cluster pointing straight at the
+  # backend and the auth service's gRPC address in place of service discovery. The anonymous and
+  # cached-token rows measure the gateway without rate limiting (YARP's "Disable" policy on their
+  # two routes): the shipped limits would turn most of a load test into 429s, and rate limiting
+  # gets rows of its own.
   ConnectionStrings__redis="127.0.0.1:$redis_port,password=$redis_password" \
-  ReverseProxy__Clusters__sampleapi__Destinations__sampleapi__Address="http://127.0.0.1:$backend_port" \
-  dotnet Gateway.Proxy.dll
+    start_server gateway "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Proxy)" "${dotnet_settings[@]}" \
+      ASPNETCORE_URLS="http://127.0.0.1:$gateway_port" \
+      ReverseProxy__Clusters__sampleapi__Destinations__sampleapi__Address="http://127.0.0.1:$backend_port" \
+      ReverseProxy__Routes__public__RateLimiterPolicy=Disable ReverseProxy__Routes__api__RateLimiterPolicy=Disable \
+      "${gateway_auth_env[@]}" \
+      dotnet Gateway.Proxy.dll
+fi
 
-wait_ready nginx "$nginx_port" /api/hello "Hello from the sample API"
-wait_ready yarp "$yarp_port" /api/hello "Hello from the sample API"
+wants nginx && wait_ready nginx "$nginx_port" /api/hello "Hello from the sample API"
+wants yarp && wait_ready yarp "$yarp_port" /api/hello "Hello from the sample API"
 # /health covers the proxy's Redis connection (password included).
-wait_ready gateway "$gateway_port" /health Healthy
-# The gateway's anonymous route: /public/... where /api/... requires a credential (the
-# authentication work), /api/... before that. The first that answers without one is measured.
-gateway_anon_path=
-for path in /public/hello /api/hello; do
-  response=$(http_get "$gateway_port" "$path" || true)
-  if [[ $response == "HTTP/1.1 200 "* && $response == *"Hello from the sample API"* ]]; then
-    gateway_anon_path=$path
-    break
-  fi
-done
-[[ -n $gateway_anon_path ]] || fail_with_log gateway "the gateway answered neither /public/hello nor /api/hello without a credential"
+wants_gateway && wait_ready gateway "$gateway_port" /health Healthy
 
-# nginx's CPU is its master plus the worker it forked.
-nginx_pids=$pid_nginx
-if children=$(cat "/proc/$pid_nginx/task/$pid_nginx/children" 2>/dev/null) && [[ -n ${children// /} ]]; then
-  nginx_pids+=" $children"
-else
-  nginx_pids+=" $(ps -o pid= --ppid "$pid_nginx" | tr '\n' ' ')"
+if wants gateway-anon; then
+  # The gateway's anonymous route: /public/... where /api/... requires a credential (the
+  # authentication work), /api/... before that. The first that answers without one is measured.
+  gateway_anon_path=
+  for path in /public/hello /api/hello; do
+    response=$(http_get "$gateway_port" "$path" || true)
+    if [[ $response == "HTTP/1.1 200 "* && $response == *"Hello from the sample API"* ]]; then
+      gateway_anon_path=$path
+      break
+    fi
+  done
+  [[ -n $gateway_anon_path ]] || fail_with_log gateway "the gateway answered neither /public/hello nor /api/hello without a credential"
+fi
+
+# POSTs a JSON body read from stdin (so no secret is on a command line) to the gateway; prints
+# the body, then the status code on the last line.
+gateway_post_json() { # path
+  curl -sS --max-time 30 -H 'Content-Type: application/json' --data-binary @- \
+    -w '\n%{http_code}' "http://127.0.0.1:$gateway_port$1"
+}
+
+if wants gateway-auth; then
+  # /health is healthy once the schema is migrated.
+  wait_ready auth "$auth_http_port" /health Healthy
+  # A user of its own, signed up and logged in through the gateway's public account endpoints;
+  # the access token (1 h lifetime) is then served from the proxy's auth cache.
+  bench_user="bench-$(random_secret | cut -c1-12)"
+  bench_password=$(random_secret)
+  credentials="{\"userName\":\"$bench_user\",\"password\":\"$bench_password\"}"
+  response=$(gateway_post_json /auth/register <<<"$credentials") || fail_with_log gateway "POST /auth/register failed"
+  [[ ${response##*$'\n'} == 201 ]] || fail_with_log auth "POST /auth/register answered ${response##*$'\n'}: ${response%$'\n'*}"
+  response=$(gateway_post_json /auth/login <<<"$credentials") || fail_with_log gateway "POST /auth/login failed"
+  [[ ${response##*$'\n'} == 200 ]] || fail_with_log auth "POST /auth/login answered ${response##*$'\n'}"
+  access_token=$(sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p' <<<"${response%$'\n'*}")
+  [[ -n $access_token ]] || die "the login answer has no accessToken"
+  auth_header="Authorization: Bearer $access_token"
+  # The route must really be authenticated (401 without the token) and let the token through.
+  response=$(http_get "$gateway_port" /api/hello || true)
+  [[ $response == "HTTP/1.1 401 "* ]] || fail_with_log gateway "GET /api/hello without a token answered: ${response%%$'\n'*}"
+  response=$(http_get "$gateway_port" /api/hello "$auth_header" || true)
+  [[ $response == "HTTP/1.1 200 "* && $response == *"Hello from the sample API"* ]] \
+    || fail_with_log gateway "GET /api/hello with the token answered: ${response%%$'\n'*}"
 fi
 
 # Every process of ours on the server core, to tell our CPU use from other processes'.
 all_server_pids=()
 for entry in "${started[@]}"; do all_server_pids+=("${entry%%:*}"); done
-read -r -a nginx_workers <<<"${nginx_pids#"$pid_nginx"}"
-all_server_pids+=("${nginx_workers[@]}")
+
+if wants nginx; then
+  # nginx's CPU is its master plus the worker it forked.
+  nginx_pids=$pid_nginx
+  if children=$(cat "/proc/$pid_nginx/task/$pid_nginx/children" 2>/dev/null) && [[ -n ${children// /} ]]; then
+    nginx_pids+=" $children"
+  else
+    nginx_pids+=" $(ps -o pid= --ppid "$pid_nginx" | tr '\n' ' ')"
+  fi
+  read -r -a nginx_workers <<<"${nginx_pids#"$pid_nginx"}"
+  all_server_pids+=("${nginx_workers[@]}")
+fi
 
 # The /proc/stat line of the server core, when the servers are pinned to a single CPU.
 server_cpu_line=
-if ((${#server_pin[@]})) && [[ ${BENCH_SERVER_CPUS:-1} =~ ^[0-9]+$ ]]; then
-  server_cpu_line="cpu${BENCH_SERVER_CPUS:-1}"
+if [[ -n $(server_cpu_number) ]]; then
+  server_cpu_line="cpu$(server_cpu_number)"
 fi
 core_busy_ticks() {
   [[ -n $server_cpu_line ]] || { printf 0; return; }
@@ -366,15 +290,18 @@ row_keys=() row_labels=() row_urls=() row_pids=() row_headers=()
 add_row() { # key label url "pids" [header]
   row_keys+=("$1") row_labels+=("$2") row_urls+=("$3") row_pids+=("$4") row_headers+=("${5:-}")
 }
-add_row direct "backend direct" "http://127.0.0.1:$backend_port/api/hello" "$pid_backend"
-add_row nginx "nginx (1 worker, keepalive upstream)" "http://127.0.0.1:$nginx_port/api/hello" "$nginx_pids"
-add_row yarp "bare YARP" "http://127.0.0.1:$yarp_port/api/hello" "$pid_yarp"
-add_row gateway-anon "gateway, anonymous route ($gateway_anon_path)" "http://127.0.0.1:$gateway_port$gateway_anon_path" "$pid_gateway $pid_redis"
-# Later rows go here, after the anonymous one and charged with the auth service's CPU as well:
-#   gateway-auth       authenticated route, cached token    (header "Authorization: Bearer <token>")
+wants direct && add_row direct "backend direct" "http://127.0.0.1:$backend_port/api/hello" "$pid_backend"
+wants nginx && add_row nginx "nginx (1 worker, keepalive upstream)" "http://127.0.0.1:$nginx_port/api/hello" "$nginx_pids"
+wants yarp && add_row yarp "bare YARP" "http://127.0.0.1:$yarp_port/api/hello" "$pid_yarp"
+wants gateway-anon && add_row gateway-anon "gateway, anonymous route ($gateway_anon_path)" \
+  "http://127.0.0.1:$gateway_port$gateway_anon_path" "$pid_gateway $pid_redis_server"
+# Charged with the auth service and PostgreSQL as well: with the token cached they should cost
+# nothing per request, and the column shows whether they do.
+wants gateway-auth && add_row gateway-auth "gateway, authenticated (cached token)" \
+  "http://127.0.0.1:$gateway_port/api/hello" "$pid_gateway $pid_redis_server $pid_auth $pid_postgres_server" "$auth_header"
+# Later rows go here, in all_rows (top of this file) and in the same way:
 #   gateway-rl-strict  authenticated + rate limited, strict  (a route or a second proxy configured strict)
 #   gateway-rl-batch   authenticated + rate limited, batched
-# Their tokens/API keys are created through the auth service before the warm-up.
 
 # Sum of user+system CPU ticks of the given PIDs.
 cpu_ticks() {
@@ -385,15 +312,6 @@ cpu_ticks() {
     total=$((total + utime + stime))
   done
   printf '%s' "$total"
-}
-
-# A server that died mid-run would otherwise show up only as failed requests.
-check_servers() {
-  local entry pid start name
-  for entry in "${started[@]}"; do
-    IFS=: read -r pid start name <<<"$entry"
-    ours_alive "$pid" "$start" || fail_with_log "$name" "$name ($pid) exited during the run"
-  done
 }
 
 results=$work_dir/results.tsv
@@ -415,9 +333,9 @@ measure() {
   before_backend=$(cpu_ticks "$pid_backend")
   # In the background so that a signal reaches the trap at once, not after the measurement.
   "${client_pin[@]}" wrk "${args[@]}" "${row_urls[i]}" >"$work_dir/wrk.out" 2>&1 &
-  wrk_pid=$!
-  wait "$wrk_pid" || { cat "$work_dir/wrk.out" >&2; die "wrk failed against ${row_labels[i]}"; }
-  wrk_pid=
+  client_pid=$!
+  wait "$client_pid" || { cat "$work_dir/wrk.out" >&2; die "wrk failed against ${row_labels[i]}"; }
+  client_pid=
   output=$(<"$work_dir/wrk.out")
   after_row=$(cpu_ticks "${pids[@]}")
   after_backend=$(cpu_ticks "$pid_backend")
@@ -525,33 +443,28 @@ other_load=$(awk -F'\t' '$9 != "-" { v[++n] = $9 + 0 }
   }' "$results")
 
 legend="Median of $rounds interleaved round(s) (min–max); ratios and the p99 difference pair rounds. \
-CPU µs/req: user+system CPU of the row's own server processes (nginx master+worker; gateway proxy+Redis) \
+CPU µs/req: user+system CPU of the row's own server processes (nginx master+worker; gateway proxy+Redis, \
+plus the auth service and the PostgreSQL server process for the authenticated row) \
 per request; backend CPU is the sample API's share. wrk -t1 -c$connections, ${duration} s per measurement after 2 × ${warmup} s of warm-up, \
-GET /api/hello (through the gateway's anonymous route), 127.0.0.1 only. Other processes on the server core while measuring: $other_load. See bench/README.md."
+GET /api/hello (through the gateway's anonymous route, or with a bearer token on the authenticated one), 127.0.0.1 only. \
+Other processes on the server core while measuring: $other_load. See bench/README.md."
 
 printf '\n%s\n\n%s\n' "$table" "$legend"
 
 if ((!quick)); then
-  host=$(uname -n | tr -c 'A-Za-z0-9._\n-' '_')
+  host=$(results_host)
   report=$BENCH_DIR/results/$(date -u +%Y-%m-%d)-$host.md
   mkdir -p "$BENCH_DIR/results"
-  commit=$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)
-  if [[ -n $(git -C "$REPO_DIR" status --porcelain 2>/dev/null) ]]; then commit+=" (with uncommitted changes)"; fi
   {
     echo "# Gateway benchmark, $started_at, $host"
     echo
-    echo "| fact | value |"
-    echo "|---|---|"
-    echo "| command | \`$command_line\` |"
-    echo "| commit | $commit |"
-    echo "| CPUs (nproc) | $(nproc) |"
-    echo "| CPU model | $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1) |"
-    echo "| memory | $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) |"
-    echo "| kernel | $(uname -sr) |"
-    echo "| .NET SDK | $(dotnet --version) |"
+    common_facts "$command_line"
     echo "| nginx | $(nginx -v 2>&1 | sed 's/^nginx version: //') |"
     echo "| wrk | $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2 || true) |"
     echo "| redis | $(redis-server --version | cut -d' ' -f3) |"
+    if wants gateway-auth; then
+      echo "| PostgreSQL | $("$(postgres_bin_dir)/postgres" --version | sed 's/^postgres (PostgreSQL) //') (auth service's database; fsync off: throwaway data) |"
+    fi
     echo "| pinning | $pinning |"
     echo "| load average at start | $load_before |"
     echo "| other processes on the server core | $other_load |"

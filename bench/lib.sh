@@ -1,0 +1,293 @@
+# shellcheck shell=bash disable=SC2034  # sets variables for the scripts that source it
+# Shared by bench/run.sh and bench/auth-grpc.sh (sourced, not run; the caller sets BENCH_DIR and
+# REPO_DIR and runs under `set -euo pipefail`): process bookkeeping that stops every started process
+# by PID, loopback helpers, Release builds into bench/artifacts, and the start-up of Redis,
+# PostgreSQL and Gateway.Auth the way the AppHost's executables path runs them.
+
+# Its own build output, so a benchmark never races test.sh or an IDE over bin/ and obj/.
+ARTIFACTS_DIR=$BENCH_DIR/artifacts
+# The AppHost's wrappers for host-installed Redis and PostgreSQL: the benchmark runs the servers
+# exactly as `./run.sh` does (passwords, SCRAM authentication, persistence off for Redis).
+APPHOST_SCRIPTS=$REPO_DIR/Gateway.AppHost/scripts
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
+
+# 48 hex characters: safe inside connection strings and config files without quoting.
+random_secret() { od -An -tx1 -N24 /dev/urandom | tr -d ' \n'; }
+
+# --- pinning ---------------------------------------------------------------------------------
+# Two cores: the load generator alone on CPU 0, every server process on CPU 1. The load generator
+# then never steals time from what is measured, and each server gets exactly one core (see
+# bench/README.md). Sets client_pin, server_pin and pinning (a sentence for the results file).
+setup_pinning() { # load-generator-name
+  client_pin=() server_pin=()
+  if (($(nproc) >= 2)); then
+    client_pin=(taskset -c "${BENCH_CLIENT_CPUS:-0}")
+    server_pin=(taskset -c "${BENCH_SERVER_CPUS:-1}")
+    pinning="$1 on CPU ${BENCH_CLIENT_CPUS:-0}, every server on CPU ${BENCH_SERVER_CPUS:-1} (taskset)"
+  else
+    pinning="none (1 CPU: $1 and the servers share it; ratios only)"
+    log "only one CPU: running unpinned, absolute numbers mean little"
+  fi
+}
+
+# The single CPU the servers are pinned to, or nothing (unpinned, or a list of CPUs).
+server_cpu_number() {
+  if ((${#server_pin[@]})) && [[ ${BENCH_SERVER_CPUS:-1} =~ ^[0-9]+$ ]]; then
+    printf '%s' "${BENCH_SERVER_CPUS:-1}"
+  fi
+}
+
+# --- process bookkeeping ---------------------------------------------------------------------
+# Each started process is remembered with its kernel start time, so cleanup can never signal a
+# process that merely reused one of our PIDs.
+bench_init() {
+  work_dir=$(mktemp -d -t gateway-bench.XXXXXXXX)
+  started=()      # "pid:starttime:name", in start order
+  client_pid=     # the load generator while it runs
+  clk_tck=$(getconf CLK_TCK)
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+# Field N (1-based, as in proc(5)) of /proc/PID/stat; the command name may contain spaces.
+stat_field() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  local -a fields
+  read -r -a fields <<<"$stat"
+  printf '%s' "${fields[$(($2 - 3))]}"
+}
+
+remember() { # pid name
+  local start
+  start=$(stat_field "$1" 22) || start=gone
+  started+=("$1:$start:$2")
+}
+
+ours_alive() { # pid starttime
+  local now
+  now=$(stat_field "$1" 22) || return 1
+  [[ $now == "$2" ]]
+}
+
+cleanup() {
+  local status=$?
+  set +e
+  # A second Ctrl+C must not cut the clean-up short.
+  trap '' INT TERM
+  trap - EXIT
+  local entry pid start name deadline alive
+  [[ -n $client_pid ]] && kill -TERM "$client_pid" 2>/dev/null
+  # Newest first: the proxies go before the backend, auth service and databases they talk to.
+  for ((i = ${#started[@]} - 1; i >= 0; i--)); do
+    IFS=: read -r pid start name <<<"${started[i]}"
+    ours_alive "$pid" "$start" && kill -TERM "$pid" 2>/dev/null
+  done
+  deadline=$((SECONDS + 10))
+  while ((SECONDS < deadline)); do
+    alive=0
+    for entry in "${started[@]}"; do
+      IFS=: read -r pid start name <<<"$entry"
+      ours_alive "$pid" "$start" && alive=1
+    done
+    ((alive)) || break
+    sleep 0.2
+  done
+  for entry in "${started[@]}"; do
+    IFS=: read -r pid start name <<<"$entry"
+    if ours_alive "$pid" "$start"; then
+      log "$name ($pid) ignored SIGTERM for 10 s; killing it"
+      kill -KILL "$pid" 2>/dev/null
+    fi
+  done
+  wait 2>/dev/null
+  rm -rf "$work_dir"
+  exit "$status"
+}
+
+# Starts a server in the background; its PID is the program's own (taskset and env exec it).
+# Sets pid_<name> ('-' becomes '_'). Secrets go in as variable assignments before the call
+# (`SECRET=... start_server ...`): they reach the program's environment without ever being
+# part of a command line that ps could show.
+start_server() { # name command...
+  local name=$1
+  shift
+  "$@" >"$work_dir/$name.log" 2>&1 &
+  remember "$!" "$name"
+  printf -v "pid_${name//-/_}" '%s' "$!"
+}
+
+# The AppHost's wrapper scripts run the real server as their one child: remember that child
+# too (its CPU time is what a row is charged with, and cleanup then stops it even if its wrapper
+# were killed), as pid_<name>_server.
+adopt_child() { # name
+  local pid_var="pid_${1//-/_}" child
+  child=$(cat "/proc/${!pid_var}/task/${!pid_var}/children" 2>/dev/null || true)
+  read -r child _ <<<"$child"
+  [[ -n $child ]] || fail_with_log "$1" "$1 has no server process"
+  remember "$child" "$1"
+  printf -v "pid_${1//-/_}_server" '%s' "$child"
+}
+
+fail_with_log() { # name message
+  log "last lines of $1's output:"
+  tail -n 30 "$work_dir/$1.log" >&2 || true
+  die "$2"
+}
+
+# A server that died mid-run would otherwise show up only as failed requests.
+check_servers() {
+  local entry pid start name
+  for entry in "${started[@]}"; do
+    IFS=: read -r pid start name <<<"$entry"
+    ours_alive "$pid" "$start" || fail_with_log "$name" "$name ($pid) exited during the run"
+  done
+}
+
+# --- loopback helpers ------------------------------------------------------------------------
+claimed_ports=" "
+# Ports are taken below the kernel's ephemeral range (32768-60999 by default): inside it, any
+# outgoing loopback connection (a test suite running next to us makes thousands) can be holding
+# the port as its local end, and the server's bind would then fail although nothing listens.
+read -r ephemeral_low _ 2>/dev/null </proc/sys/net/ipv4/ip_local_port_range || ephemeral_low=32768
+((ephemeral_low > 12000)) || ephemeral_low=32768
+# Sets variable $1 to a loopback port nothing listens on (no connect succeeds) and we did not hand out.
+free_port() {
+  local port
+  for _ in {1..200}; do
+    port=$((10000 + RANDOM % (ephemeral_low - 10000)))
+    [[ $claimed_ports == *" $port "* ]] && continue
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      claimed_ports+="$port "
+      printf -v "$1" '%s' "$port"
+      return 0
+    fi
+  done
+  die "no free loopback port found"
+}
+
+# Minimal HTTP/1.1 GET over bash's /dev/tcp (no curl needed); prints status line, headers, body.
+http_get() { # port path [header]
+  local fd line
+  { exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\n%sConnection: close\r\n\r\n' "$2" "$1" "${3:+$3$'\r\n'}" >&"$fd"
+  while IFS= read -r -t 2 -u "$fd" line || [[ -n $line ]]; do
+    printf '%s\n' "${line%$'\r'}"
+  done
+  exec {fd}>&-
+}
+
+wait_ready() { # name port path expected-body-text [seconds]
+  local name=$1 port=$2 path=$3 expect=$4 deadline=$((SECONDS + ${5:-60})) pid_var="pid_${1//-/_}" response
+  while ((SECONDS < deadline)); do
+    kill -0 "${!pid_var}" 2>/dev/null || fail_with_log "$name" "$name exited during start-up"
+    response=$(http_get "$port" "$path" || true)
+    if [[ $response == "HTTP/1.1 200 "* && $response == *"$expect"* ]]; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  log "last response from $name: ${response:-none}"
+  fail_with_log "$name" "$name did not answer 200 on $path within ${5:-60} s"
+}
+
+# --- build -----------------------------------------------------------------------------------
+build_projects() { # csproj...
+  local project
+  for project in "$@"; do
+    log "building $(basename "$project" .csproj) (Release)"
+    dotnet build "$project" -c Release --artifacts-path "$ARTIFACTS_DIR" -nologo -v q \
+      >"$work_dir/build.log" 2>&1 || { cat "$work_dir/build.log" >&2; die "build failed: $project"; }
+  done
+}
+app_dir() { printf '%s/bin/%s/release' "$ARTIFACTS_DIR" "$1"; }
+require_built() { # app...
+  local app
+  for app in "$@"; do
+    [[ -f $(app_dir "$app")/$app.dll ]] || die "$app is not built; run without --no-build"
+  done
+}
+
+# Same runtime settings for every .NET process: Production, no OTLP exporter, and inline socket
+# completions (measured here as part of the YARP tuning). The environment is explicit so a shell
+# that happens to export ASPNETCORE_ENVIRONMENT=Development cannot change the results. `env -C`
+# sets the working directory, which is where ASP.NET Core looks for appsettings.json.
+dotnet_env=(env -u OTEL_EXPORTER_OTLP_ENDPOINT -u DOTNET_ENVIRONMENT -u ASPNETCORE_URLS)
+dotnet_settings=(ASPNETCORE_ENVIRONMENT=Production DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)
+
+# --- Redis, PostgreSQL, Gateway.Auth ---------------------------------------------------------
+# The newest installed PostgreSQL's bin directory (the glob itself when none is installed).
+postgres_bin_dir() { local dirs=(/usr/lib/postgresql/*/bin); printf '%s\n' "${dirs[@]}" | sort -V | tail -n 1; }
+
+# redis-server with a password (the AppHost's run-redis.sh); waits for PING, sets pid_<name>_server.
+start_redis() { # name port password
+  log "starting redis-server on 127.0.0.1:$2"
+  # TMPDIR: its private config file lives (and dies) in our work directory.
+  REDIS_PASSWORD=$3 TMPDIR=$work_dir start_server "$1" "${server_pin[@]}" "$APPHOST_SCRIPTS/run-redis.sh" "$2"
+}
+wait_redis() { # name port password
+  local pid_var="pid_${1//-/_}" deadline=$((SECONDS + 20))
+  until [[ $(REDISCLI_AUTH=$3 redis-cli -h 127.0.0.1 -p "$2" ping 2>/dev/null) == PONG ]]; do
+    kill -0 "${!pid_var}" 2>/dev/null || fail_with_log "$1" "redis-server exited during start-up"
+    ((SECONDS < deadline)) || fail_with_log "$1" "redis-server did not answer PING within 20 s"
+    sleep 0.2
+  done
+  adopt_child "$1"
+}
+
+# A throwaway PostgreSQL (the AppHost's run-postgres.sh: initdb with SCRAM and the password, run as
+# the postgres user when root) in the work directory, durability off; waits until it accepts the
+# password, creates the database and sets pid_<name>_server (the postmaster).
+start_postgres() { # name port password
+  log "starting PostgreSQL on 127.0.0.1:$2"
+  POSTGRES_PASSWORD=$3 POSTGRES_EPHEMERAL=true TMPDIR=$work_dir \
+    start_server "$1" "${server_pin[@]}" "$APPHOST_SCRIPTS/run-postgres.sh" "$work_dir/$1" "$2"
+}
+wait_postgres() { # name port password database
+  local pid_var="pid_${1//-/_}" deadline=$((SECONDS + 60)) psql
+  psql="$(postgres_bin_dir)/psql"
+  # initdb runs first: allow for it on a busy core.
+  until PGPASSWORD=$3 PGCONNECT_TIMEOUT=2 "$psql" -h 127.0.0.1 -p "$2" -U postgres -d postgres -Atqc 'SELECT 1' >/dev/null 2>&1; do
+    kill -0 "${!pid_var}" 2>/dev/null || fail_with_log "$1" "PostgreSQL exited during start-up"
+    ((SECONDS < deadline)) || fail_with_log "$1" "PostgreSQL did not accept connections within 60 s"
+    sleep 0.3
+  done
+  adopt_child "$1"
+  # The auth service creates its tables, not its database (the AppHost's AddDatabase does that).
+  PGPASSWORD=$3 "$psql" -h 127.0.0.1 -p "$2" -U postgres -d postgres -v ON_ERROR_STOP=1 -qc "CREATE DATABASE $4" >/dev/null \
+    || fail_with_log "$1" "could not create database $4"
+}
+
+# Gateway.Auth as the AppHost wires it: gRPC on an h2c-only endpoint, /health on an HTTP/1 one.
+start_auth() { # name grpc-port http-port postgres-port postgres-password redis-port redis-password
+  log "starting Gateway.Auth: gRPC (h2c) on 127.0.0.1:$2, HTTP/1 health on 127.0.0.1:$3"
+  ConnectionStrings__authdb="Host=127.0.0.1;Port=$4;Username=postgres;Password=$5;Database=authdb" \
+  ConnectionStrings__redis="127.0.0.1:$6,password=$7" \
+    start_server "$1" "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Auth)" "${dotnet_settings[@]}" \
+      Kestrel__Endpoints__grpc__Url="http://127.0.0.1:$2" Kestrel__Endpoints__grpc__Protocols=Http2 \
+      Kestrel__Endpoints__http__Url="http://127.0.0.1:$3" Kestrel__Endpoints__http__Protocols=Http1 \
+      dotnet Gateway.Auth.dll
+}
+
+# --- results ---------------------------------------------------------------------------------
+# The first rows of every results file's machine facts.
+common_facts() { # command-line
+  local commit
+  commit=$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  if [[ -n $(git -C "$REPO_DIR" status --porcelain 2>/dev/null) ]]; then commit+=" (with uncommitted changes)"; fi
+  echo "| fact | value |"
+  echo "|---|---|"
+  echo "| command | \`$1\` |"
+  echo "| commit | $commit |"
+  echo "| CPUs (nproc) | $(nproc) |"
+  echo "| CPU model | $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1) |"
+  echo "| memory | $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) |"
+  echo "| kernel | $(uname -sr) |"
+  echo "| .NET SDK | $(dotnet --version) |"
+}
+
+results_host() { uname -n | tr -c 'A-Za-z0-9._\n-' '_'; }
