@@ -38,7 +38,12 @@ public sealed class GatewayAppFixture : IAsyncLifetime
                 $"--Infrastructure:DataDirectory={_dataDirectory}",
             ],
             cts.Token);
-        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        // Resource console output (one line per proxied request in Development) would drown the
+        // test log: only warnings and errors of the resources reach it.
+        builder.Services.AddLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Gateway.AppHost.Resources", LogLevel.Warning)
+            .AddFilter("Aspire", LogLevel.Warning));
 
         // Test-only proxy settings: a small negative-cache bound (flood test), fast active health
         // checks (rotation test), a route to a closed port (502 test), a relaxed deadline.

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -45,6 +46,37 @@ public sealed class ProxyReplicas : IDisposable
         using var response = await replica.SendAsync(Get("/gateway/diagnostics", adminToken));
         response.EnsureSuccessStatusCode();
         return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>Sends fresh requests until one is answered with <paramref name="expected"/>, or fails at the deadline.</summary>
+    public static Task WaitForStatusAsync(HttpClient client, Func<HttpRequestMessage> request, HttpStatusCode expected, TimeSpan timeout, string what) =>
+        Poll.UntilAsync<object>(
+            async ct =>
+            {
+                using var response = await client.SendAsync(request(), ct);
+                return response.StatusCode == expected ? response : null;
+            },
+            timeout,
+            what);
+
+    /// <summary>Moves a user to a plan and waits until the replicas apply its limit.</summary>
+    public async Task MoveToPlanAsync(AuthClients clients, DistributedApplication app, string userName, string accessToken, string plan, int expectedLimit)
+    {
+        var adminToken = await clients.AdminTokenAsync(app);
+        await clients.Admin.SetUserPlanAsync(
+            new Gateway.Auth.V1.SetUserPlanRequest { AccessToken = adminToken, UserName = userName, Plan = plan }, deadline: AuthClients.Deadline());
+        var limit = expectedLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var replica in Clients)
+        {
+            await Poll.UntilAsync<object>(
+                async ct =>
+                {
+                    using var response = await replica.SendAsync(Get("/api/hello", accessToken), ct);
+                    return response.Headers.TryGetValues("X-RateLimit-Limit", out var values) && values.Single() == limit ? response : null;
+                },
+                TimeSpan.FromSeconds(10),
+                "the plan change to reach a replica");
+        }
     }
 
     public static async Task<long> ValidateCallsAsync(HttpClient replica, string adminToken) =>

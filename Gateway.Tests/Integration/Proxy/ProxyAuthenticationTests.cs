@@ -116,14 +116,7 @@ public sealed class ProxyAuthenticationTests(GatewayAppFixture fixture) : IAsync
         // The cached "free" answer is evicted through Redis on both replicas.
         foreach (var replica in _replicas.Clients)
         {
-            await Poll.UntilAsync<object>(
-                async ct =>
-                {
-                    using var response = await replica.SendAsync(ProxyReplicas.Get("/pro/hello", login.AccessToken), ct);
-                    return response.StatusCode == HttpStatusCode.OK ? response : null;
-                },
-                TimeSpan.FromSeconds(5),
-                "the plan change to reach a replica");
+            await ProxyReplicas.WaitForStatusAsync(replica, () => ProxyReplicas.Get("/pro/hello", login.AccessToken), HttpStatusCode.OK, TimeSpan.FromSeconds(5), "the plan change to reach a replica");
         }
 
         using var adminRoute = await _replicas.Clients[0].SendAsync(ProxyReplicas.Get("/admin/hello", adminToken));
@@ -189,14 +182,7 @@ public sealed class ProxyAuthenticationTests(GatewayAppFixture fixture) : IAsync
 
         foreach (var replica in _replicas.Clients)
         {
-            await Poll.UntilAsync<object>(
-                async ct =>
-                {
-                    using var response = await replica.SendAsync(ProxyReplicas.Get("/api/hello", login.AccessToken), ct);
-                    return response.StatusCode == HttpStatusCode.Unauthorized ? response : null;
-                },
-                TimeSpan.FromSeconds(1),
-                "the logout to reach a replica");
+            await ProxyReplicas.WaitForStatusAsync(replica, () => ProxyReplicas.Get("/api/hello", login.AccessToken), HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(1), "the logout to reach a replica");
         }
     }
 

@@ -62,14 +62,7 @@ public sealed class ProxyResilienceTests(GatewayAppFixture fixture) : IAsyncLife
         // No proxy restart: the breaker half-opens, the probe succeeds, uncached callers get in.
         foreach (var replica in _replicas.Clients)
         {
-            await Poll.UntilAsync<object>(
-                async ct =>
-                {
-                    using var response = await replica.SendAsync(ProxyReplicas.Get("/api/hello", unknown.AccessToken), ct);
-                    return response.StatusCode == HttpStatusCode.OK ? response : null;
-                },
-                RecoveryTimeout,
-                "uncached callers to be served again after the auth service restarted");
+            await ProxyReplicas.WaitForStatusAsync(replica, () => ProxyReplicas.Get("/api/hello", unknown.AccessToken), HttpStatusCode.OK, RecoveryTimeout, "uncached callers to be served again after the auth service restarted");
         }
     }
 
@@ -105,14 +98,7 @@ public sealed class ProxyResilienceTests(GatewayAppFixture fixture) : IAsyncLife
         try
         {
             // Active health checks eject the destination: the proxy stops sending traffic to it.
-            await Poll.UntilAsync<object>(
-                async ct =>
-                {
-                    using var response = await proxy.SendAsync(ProxyReplicas.Get("/public/hello"), ct);
-                    return response.StatusCode == HttpStatusCode.ServiceUnavailable ? response : null;
-                },
-                RecoveryTimeout,
-                "the failing destination to be taken out of rotation");
+            await ProxyReplicas.WaitForStatusAsync(proxy, () => ProxyReplicas.Get("/public/hello"), HttpStatusCode.ServiceUnavailable, RecoveryTimeout, "the failing destination to be taken out of rotation");
         }
         finally
         {
@@ -120,13 +106,6 @@ public sealed class ProxyResilienceTests(GatewayAppFixture fixture) : IAsyncLife
             on.EnsureSuccessStatusCode();
         }
 
-        await Poll.UntilAsync<object>(
-            async ct =>
-            {
-                using var response = await proxy.SendAsync(ProxyReplicas.Get("/public/hello"), ct);
-                return response.StatusCode == HttpStatusCode.OK ? response : null;
-            },
-            RecoveryTimeout,
-            "the destination to come back into rotation");
+        await ProxyReplicas.WaitForStatusAsync(proxy, () => ProxyReplicas.Get("/public/hello"), HttpStatusCode.OK, RecoveryTimeout, "the destination to come back into rotation");
     }
 }

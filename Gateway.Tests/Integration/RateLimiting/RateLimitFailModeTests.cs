@@ -86,14 +86,7 @@ public sealed class RateLimitFailModeTests(GatewayAppFixture fixture) : IAsyncLi
         }
 
         // Redis is back: fail-closed requests pass again and their count is kept in Redis.
-        await Poll.UntilAsync<object>(
-            async ct =>
-            {
-                using var response = await replica.SendAsync(ProxyReplicas.Get("/rl/closed/hello", closed), ct);
-                return response.StatusCode == HttpStatusCode.OK ? response : null;
-            },
-            Timeout,
-            "the distributed limit to apply again");
+        await ProxyReplicas.WaitForStatusAsync(replica, () => ProxyReplicas.Get("/rl/closed/hello", closed), HttpStatusCode.OK, Timeout, "the distributed limit to apply again");
 
         await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
         var keys = redis.GetServer(redis.GetEndPoints()[0]).Keys(pattern: "{gw:rl:test-closed:*").ToList();
@@ -102,18 +95,9 @@ public sealed class RateLimitFailModeTests(GatewayAppFixture fixture) : IAsyncLi
 
     private async Task<string> TinyUserAsync()
     {
+        // Only replica 0 is exercised here, but both must have applied the plan.
         var (userName, _, login) = await _clients.NewLoggedInUserAsync();
-        var adminToken = await _clients.AdminTokenAsync(fixture.App);
-        await _clients.Admin.SetUserPlanAsync(new SetUserPlanRequest { AccessToken = adminToken, UserName = userName, Plan = "tiny" }, deadline: AuthClients.Deadline());
-        await Poll.UntilAsync<object>(
-            async ct =>
-            {
-                using var response = await _replicas.Clients[0].SendAsync(ProxyReplicas.Get("/api/hello", login.AccessToken), ct);
-                return response.Headers.TryGetValues("X-RateLimit-Limit", out var values)
-                    && values.Single() == GatewayAppFixture.TinyPlanLimit.ToString(System.Globalization.CultureInfo.InvariantCulture) ? response : null;
-            },
-            TimeSpan.FromSeconds(10),
-            "the plan change to reach the replica");
+        await _replicas.MoveToPlanAsync(_clients, fixture.App, userName, login.AccessToken, "tiny", GatewayAppFixture.TinyPlanLimit);
         return login.AccessToken;
     }
 }

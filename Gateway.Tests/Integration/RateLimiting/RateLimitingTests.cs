@@ -66,14 +66,7 @@ public sealed class RateLimitingTests(GatewayAppFixture fixture) : IAsyncLifetim
         var granted = (int)await _redis.GetDatabase().HashGetAsync($"{{gw:rl:test-{mode}:{userId}}}", "c");
         Assert.InRange(granted, admitted, Limit);
 
-        await Poll.UntilAsync<object>(
-            async ct =>
-            {
-                using var response = await _replicas.Clients[0].SendAsync(ProxyReplicas.Get($"/rl/{mode}/hello", token), ct);
-                return response.StatusCode == HttpStatusCode.OK ? response : null;
-            },
-            TimeSpan.FromSeconds(3 * WindowSeconds),
-            "the next window to admit again");
+        await ProxyReplicas.WaitForStatusAsync(_replicas.Clients[0], () => ProxyReplicas.Get($"/rl/{mode}/hello", token), HttpStatusCode.OK, TimeSpan.FromSeconds(3 * WindowSeconds), "the next window to admit again");
     }
 
     [Fact]
@@ -153,23 +146,7 @@ public sealed class RateLimitingTests(GatewayAppFixture fixture) : IAsyncLifetim
     private async Task<(string UserId, string Token)> TinyPlanUserAsync()
     {
         var (userName, _, login) = await _clients.NewLoggedInUserAsync();
-        var adminToken = await _clients.AdminTokenAsync(fixture.App);
-        await _clients.Admin.SetUserPlanAsync(new SetUserPlanRequest { AccessToken = adminToken, UserName = userName, Plan = "tiny" }, deadline: AuthClients.Deadline());
-
-        // Both replicas must see the new plan before the burst.
-        foreach (var replica in _replicas.Clients)
-        {
-            await Poll.UntilAsync<object>(
-                async ct =>
-                {
-                    using var response = await replica.SendAsync(ProxyReplicas.Get("/api/hello", login.AccessToken), ct);
-                    return response.Headers.TryGetValues("X-RateLimit-Limit", out var values) && values.Single() == Limit.ToString(CultureInfo.InvariantCulture)
-                        ? response : null;
-                },
-                TimeSpan.FromSeconds(10),
-                "the plan change to reach a replica");
-        }
-
+        await _replicas.MoveToPlanAsync(_clients, fixture.App, userName, login.AccessToken, "tiny", Limit);
         return (login.UserId, login.AccessToken);
     }
 
