@@ -15,6 +15,6 @@ app.UseGatewayPipeline();
 app.MapDefaultEndpoints();
 app.MapAccountsApi();
 app.MapDiagnosticsApi(policy: "admin");
-app.MapReverseProxy();
+app.MapReverseProxy(proxy => proxy.UseGatewayForwarding());
 
 app.Run();

@@ -25,6 +25,7 @@ internal static class ApplicationServiceExtensions
         builder.AddGatewayAuthorization();
         builder.Services.AddOptions<ForwardingOptions>().BindConfiguration(ForwardingOptions.SectionName);
         builder.Services.AddSingleton<ClientAddressResolver>();
+        builder.Services.AddSingleton<RetryBudget>();
         builder.AddGatewayRateLimiting();
 
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
@@ -73,5 +74,15 @@ internal static class ApplicationServiceExtensions
         app.UseRateLimiter();
         app.UseAuthorization();
         return app;
+    }
+
+    /// <summary>YARP's standard proxy pipeline with safe retries around load balancing.</summary>
+    public static IReverseProxyApplicationBuilder UseGatewayForwarding(this IReverseProxyApplicationBuilder proxy)
+    {
+        proxy.UseMiddleware<RetryMiddleware>();
+        proxy.UseSessionAffinity();
+        proxy.UseLoadBalancing();
+        proxy.UsePassiveHealthChecks();
+        return proxy;
     }
 }

@@ -78,7 +78,15 @@ public sealed class GatewayAppFixture : IAsyncLifetime
             .WithEnvironment("ReverseProxy__Routes__broken__ClusterId", "broken")
             .WithEnvironment("ReverseProxy__Routes__broken__AuthorizationPolicy", "anonymous")
             .WithEnvironment("ReverseProxy__Routes__broken__Match__Path", "/broken/{**rest}")
-            .WithEnvironment("ReverseProxy__Clusters__broken__Destinations__closed__Address", "http://127.0.0.1:1");
+            .WithEnvironment("ReverseProxy__Clusters__broken__Destinations__closed__Address", "http://127.0.0.1:1")
+            // Half of this cluster refuses connections: safe requests are retried on the other half.
+            .WithEnvironment("ReverseProxy__Routes__retry__ClusterId", "retry")
+            .WithEnvironment("ReverseProxy__Routes__retry__AuthorizationPolicy", "anonymous")
+            .WithEnvironment("ReverseProxy__Routes__retry__Match__Path", "/retry/{**rest}")
+            .WithEnvironment("ReverseProxy__Routes__retry__Transforms__0__PathPattern", "/api/{**rest}")
+            .WithEnvironment("ReverseProxy__Clusters__retry__LoadBalancingPolicy", "RoundRobin")
+            .WithEnvironment("ReverseProxy__Clusters__retry__Destinations__closed__Address", "http://127.0.0.1:1")
+            .WithEnvironment("ReverseProxy__Clusters__retry__Destinations__sampleapi__Address", "https+http://sampleapi");
 
         App = await builder.BuildAsync(cts.Token).WaitAsync(cts.Token);
         await App.StartAsync(cts.Token).WaitAsync(cts.Token);

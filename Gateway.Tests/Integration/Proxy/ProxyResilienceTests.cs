@@ -85,6 +85,29 @@ public sealed class ProxyResilienceTests(GatewayAppFixture fixture) : IAsyncLife
     }
 
     [Fact]
+    public async Task UnreachableDestination_SafeRequestsRetriedElsewhere_UnsafeOnesNot()
+    {
+        var proxy = _replicas.Clients[0];
+
+        // Round robin alternates between the closed port and the backend: every GET still succeeds.
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await proxy.SendAsync(ProxyReplicas.Get("/retry/hello"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // A POST is never retried: the ones sent to the closed port fail with 502.
+        var posts = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await proxy.PostAsync("/retry/hello", new StringContent("x"));
+            posts.Add(response.StatusCode);
+        }
+
+        Assert.Contains(HttpStatusCode.BadGateway, posts);
+    }
+
+    [Fact]
     public async Task FailingDestination_TakenOutOfRotation_ComesBackWhenHealthy()
     {
         using var backend = fixture.App.CreateHttpClient("sampleapi");

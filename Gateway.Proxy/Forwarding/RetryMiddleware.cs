@@ -1,0 +1,94 @@
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
+
+namespace Gateway.Proxy.Forwarding;
+
+/// <summary>
+/// Retries a request on another destination when it could not be sent at all (connection refused
+/// or reset before a response), and only where that is safe: idempotent methods without a body,
+/// nothing written to the client yet. A retry budget (a share of recent requests) keeps retries
+/// from multiplying load on a struggling cluster: no retry storms.
+/// </summary>
+internal sealed class RetryMiddleware(RequestDelegate next, RetryBudget budget)
+{
+    private const int MaxRetries = 2;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        budget.Deposit();
+        if (!IsSafeToRetry(context.Request))
+        {
+            await next(context);
+            return;
+        }
+
+        var proxy = context.GetReverseProxyFeature();
+
+        // Load balancing narrows AvailableDestinations to its pick: remember the candidates.
+        var candidates = proxy.AvailableDestinations;
+        for (var attempt = 0; ; attempt++)
+        {
+            await next(context);
+
+            var error = context.GetForwarderErrorFeature();
+            if (error is null || error.Error != ForwarderError.Request || context.Response.HasStarted
+                || attempt >= MaxRetries || proxy.ProxiedDestination is not { } failed)
+            {
+                return;
+            }
+
+            var remaining = candidates.Where(d => d != failed).ToList();
+            if (remaining.Count == 0 || !budget.TryWithdraw())
+            {
+                return;
+            }
+
+            candidates = remaining;
+            proxy.AvailableDestinations = remaining;
+            context.Features.Set<IForwarderErrorFeature>(null);
+            context.Response.StatusCode = StatusCodes.Status200OK;
+        }
+    }
+
+    private static bool IsSafeToRetry(HttpRequest request) =>
+        (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method))
+        && request.ContentLength is null or 0
+        && !request.Headers.ContainsKey("Transfer-Encoding");
+}
+
+/// <summary>
+/// Allows retries up to 20% of recent requests (plus a small floor), like Envoy's retry budget:
+/// each request deposits 0.2 tokens, each retry spends one, the balance is capped.
+/// </summary>
+internal sealed class RetryBudget
+{
+    private const long Scale = 10;          // tokens are counted in tenths
+    private const long DepositPerRequest = 2; // 0.2 retry per request
+    private const long Cap = 100 * Scale;   // at most 100 retries in a burst
+    private long _balance = 10 * Scale;     // a floor so the first failures can retry
+
+    public void Deposit()
+    {
+        if (Interlocked.Read(ref _balance) < Cap)
+        {
+            Interlocked.Add(ref _balance, DepositPerRequest);
+        }
+    }
+
+    public bool TryWithdraw()
+    {
+        var current = Interlocked.Read(ref _balance);
+        while (current >= Scale)
+        {
+            var previous = Interlocked.CompareExchange(ref _balance, current - Scale, current);
+            if (previous == current)
+            {
+                return true;
+            }
+
+            current = previous;
+        }
+
+        return false;
+    }
+}
