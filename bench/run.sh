@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # What does the gateway cost? Starts the sample backend, nginx, a bare YARP host and the real
-# gateway proxy (with its Redis, and for the authenticated row PostgreSQL and the auth service)
+# gateway proxy (with its Redis, and for the authenticated rows PostgreSQL and the auth service)
 # directly on loopback, loads each with wrk in interleaved rounds and prints a markdown table:
 # req/s, p50, p99, ratios to bare YARP and nginx, server CPU per request.
 #
-#   bench/run.sh            normal run (~4 min), table also saved to bench/results/<date>-<host>.md
+#   bench/run.sh            normal run (~7 min), table also saved to bench/results/<date>-<host>.md
 #   bench/run.sh --quick    smoke run (a few seconds of load), nothing saved
 #
 # Everything it starts is stopped by PID on exit, Ctrl+C or error. See bench/README.md.
@@ -16,7 +16,7 @@ REPO_DIR=$(dirname "$BENCH_DIR")
 source "$BENCH_DIR/lib.sh"
 
 # Every row, in the order of each interleaved round.
-all_rows="direct nginx yarp gateway-anon gateway-auth"
+all_rows="direct nginx yarp gateway-anon gateway-auth gateway-rl-strict gateway-rl-batched"
 
 usage() {
   cat <<EOF
@@ -67,14 +67,16 @@ done
 [[ -n ${selected// /} ]] || { echo "--rows names no row." >&2; exit 2; }
 # What to build and start: only what the selected rows need (the backend always).
 wants() { [[ $selected == *" $1 "* ]]; }
-wants_gateway() { wants gateway-anon || wants gateway-auth; }
+wants_gateway() { wants gateway-anon || wants_auth; }
+# Rows that need the auth service, PostgreSQL and a signed-up user with a token.
+wants_auth() { wants gateway-auth || wants gateway-rl-strict || wants gateway-rl-batched; }
 
 # --- prerequisites ---------------------------------------------------------------------------
 "$REPO_DIR/scripts/prerequisites.sh" bench
 for tool in dotnet nginx wrk redis-server redis-cli taskset getconf; do
   command -v "$tool" >/dev/null || die "'$tool' not found (scripts/prerequisites.sh bench installs the packages)."
 done
-if wants gateway-auth; then
+if wants_auth; then
   command -v curl >/dev/null || die "'curl' not found (apt-get install curl); the authenticated row signs up through it."
   [[ -x "$(postgres_bin_dir)/psql" ]] || die "PostgreSQL not found (scripts/prerequisites.sh bench installs the packages)."
 fi
@@ -93,7 +95,7 @@ bench_init
 apps=(Gateway.SampleApi)
 wants yarp && apps+=(Gateway.Bench.BareYarp)
 wants_gateway && apps+=(Gateway.Proxy)
-wants gateway-auth && apps+=(Gateway.Auth)
+wants_auth && apps+=(Gateway.Auth)
 if ((build)); then
   projects=()
   for app in "${apps[@]}"; do
@@ -113,7 +115,7 @@ if wants_gateway; then
   free_port gateway_port
   redis_password=$(random_secret)
 fi
-if wants gateway-auth; then
+if wants_auth; then
   free_port postgres_port
   free_port auth_grpc_port
   free_port auth_http_port
@@ -185,11 +187,30 @@ wait_ready backend "$backend_port" /api/hello "Hello from the sample API"
 wants_gateway && wait_redis redis "$redis_port" "$redis_password"
 
 gateway_auth_env=()
-if wants gateway-auth; then
+if wants_auth; then
   wait_postgres postgres "$postgres_port" "$postgres_password" authdb
-  start_auth auth "$auth_grpc_port" "$auth_http_port" "$postgres_port" "$postgres_password" "$redis_port" "$redis_password"
+  # The bench user's plan ('free', every new user's) gets a limit no run can reach, so the rate
+  # limited rows measure what limiting costs, not rejections (wrk counts a 429 as failed). Plans
+  # are applied when the auth service starts; the window stays 60 s.
+  Auth__Plans__free__RequestsPerWindow=2000000000 Auth__Plans__free__WindowSeconds=60 \
+    start_auth auth "$auth_grpc_port" "$auth_http_port" "$postgres_port" "$postgres_password" "$redis_port" "$redis_password"
   gateway_auth_env=(Gateway__AuthService__Address="http://127.0.0.1:$auth_grpc_port")
 fi
+
+# The rate limited rows: two routes of their own, /rl-strict/... and /rl-batched/... (rewritten
+# to /api/...), authenticated like /api and limited per user from the plan by a policy in each
+# mode. They are added next to the shipped configuration, which stays as it is.
+gateway_rl_env=()
+for mode in strict batched; do
+  wants "gateway-rl-$mode" || continue
+  route=ReverseProxy__Routes__rl-$mode policy=Gateway__RateLimiting__Policies__bench-$mode
+  gateway_rl_env+=(
+    "${route}__ClusterId=sampleapi" "${route}__AuthorizationPolicy=authenticated"
+    "${route}__RateLimiterPolicy=bench-$mode" "${route}__Match__Path=/rl-$mode/{**rest}"
+    "${route}__Transforms__0__PathPattern=/api/{**rest}"
+    "${policy}__Partition=User" "${policy}__Mode=${mode^}"
+  )
+done
 
 if wants_gateway; then
   log "starting gateway proxy on 127.0.0.1:$gateway_port"
@@ -204,6 +225,7 @@ if wants_gateway; then
       ASPNETCORE_URLS="http://127.0.0.1:$gateway_port" \
       ReverseProxy__Clusters__sampleapi__Destinations__sampleapi__Address="http://127.0.0.1:$backend_port" \
       ReverseProxy__Routes__public__RateLimiterPolicy=Disable ReverseProxy__Routes__api__RateLimiterPolicy=Disable \
+      "${gateway_rl_env[@]}" \
       "${gateway_auth_env[@]}" \
       dotnet Gateway.Proxy.dll
 fi
@@ -234,7 +256,7 @@ gateway_post_json() { # path
     -w '\n%{http_code}' "http://127.0.0.1:$gateway_port$1"
 }
 
-if wants gateway-auth; then
+if wants_auth; then
   # /health is healthy once the schema is migrated.
   wait_ready auth "$auth_http_port" /health Healthy
   # A user of its own, signed up and logged in through the gateway's public account endpoints;
@@ -255,6 +277,18 @@ if wants gateway-auth; then
   response=$(http_get "$gateway_port" /api/hello "$auth_header" || true)
   [[ $response == "HTTP/1.1 200 "* && $response == *"Hello from the sample API"* ]] \
     || fail_with_log gateway "GET /api/hello with the token answered: ${response%%$'\n'*}"
+  # The rate limited routes must let the token through with the limiting headers set (the
+  # limiter ran), and refuse a request without it.
+  for mode in strict batched; do
+    wants "gateway-rl-$mode" || continue
+    response=$(http_get "$gateway_port" "/rl-$mode/hello" || true)
+    [[ $response == "HTTP/1.1 401 "* ]] || fail_with_log gateway "GET /rl-$mode/hello without a token answered: ${response%%$'\n'*}"
+    response=$(http_get "$gateway_port" "/rl-$mode/hello" "$auth_header" || true)
+    [[ $response == "HTTP/1.1 200 "* && $response == *"Hello from the sample API"* ]] \
+      || fail_with_log gateway "GET /rl-$mode/hello with the token answered: ${response%%$'\n'*}"
+    grep -qi '^RateLimit-Policy: "bench-'"$mode"'"' <<<"$response" \
+      || fail_with_log gateway "GET /rl-$mode/hello answered without a RateLimit-Policy header of bench-$mode"
+  done
 fi
 
 # Every process of ours on the server core, to tell our CPU use from other processes'.
@@ -293,15 +327,26 @@ add_row() { # key label url "pids" [header]
 wants direct && add_row direct "backend direct" "http://127.0.0.1:$backend_port/api/hello" "$pid_backend"
 wants nginx && add_row nginx "nginx (1 worker, keepalive upstream)" "http://127.0.0.1:$nginx_port/api/hello" "$nginx_pids"
 wants yarp && add_row yarp "bare YARP" "http://127.0.0.1:$yarp_port/api/hello" "$pid_yarp"
-wants gateway-anon && add_row gateway-anon "gateway, anonymous route ($gateway_anon_path)" \
+wants gateway-anon && add_row gateway-anon "gateway, anonymous route ($gateway_anon_path), no rate limit" \
   "http://127.0.0.1:$gateway_port$gateway_anon_path" "$pid_gateway $pid_redis_server"
 # Charged with the auth service and PostgreSQL as well: with the token cached they should cost
 # nothing per request, and the column shows whether they do.
-wants gateway-auth && add_row gateway-auth "gateway, authenticated (cached token)" \
+wants gateway-auth && add_row gateway-auth "gateway, authenticated (cached token), no rate limit" \
   "http://127.0.0.1:$gateway_port/api/hello" "$pid_gateway $pid_redis_server $pid_auth $pid_postgres_server" "$auth_header"
-# Later rows go here, in all_rows (top of this file) and in the same way:
-#   gateway-rl-strict  authenticated + rate limited, strict  (a route or a second proxy configured strict)
-#   gateway-rl-batch   authenticated + rate limited, batched
+# The full chain: cached token, per-user rate limit in Redis, metrics.
+wants gateway-rl-strict && add_row gateway-rl-strict "gateway, authenticated + rate limited (strict)" \
+  "http://127.0.0.1:$gateway_port/rl-strict/hello" "$pid_gateway $pid_redis_server $pid_auth $pid_postgres_server" "$auth_header"
+wants gateway-rl-batched && add_row gateway-rl-batched "gateway, authenticated + rate limited (batched)" \
+  "http://127.0.0.1:$gateway_port/rl-batched/hello" "$pid_gateway $pid_redis_server $pid_auth $pid_postgres_server" "$auth_header"
+
+# Redis script calls (EVALSHA + EVAL: every rate limit decision is one) served so far by the
+# bench Redis, from INFO commandstats; '-' for rows without it. The password goes through the
+# environment, never the command line.
+redis_script_calls() {
+  wants_gateway || { printf -- -; return; }
+  REDISCLI_AUTH=$redis_password redis-cli -h 127.0.0.1 -p "$redis_port" info commandstats 2>/dev/null \
+    | awk -F'[:,=]' '$1 == "cmdstat_evalsha" || $1 == "cmdstat_eval" { n += $3 } END { printf "%d", n }'
+}
 
 # Sum of user+system CPU ticks of the given PIDs.
 cpu_ticks() {
@@ -327,6 +372,8 @@ measure() {
   local -a pids
   read -r -a pids <<<"${row_pids[i]}"
   local before_row before_backend before_ours before_core after_row after_backend after_ours after_core
+  local before_redis=- after_redis=-
+  [[ ${row_keys[i]} == gateway-* ]] && before_redis=$(redis_script_calls)
   before_core=$(core_busy_ticks)
   before_ours=$(cpu_ticks "${all_server_pids[@]}")
   before_row=$(cpu_ticks "${pids[@]}")
@@ -341,6 +388,7 @@ measure() {
   after_backend=$(cpu_ticks "$pid_backend")
   after_ours=$(cpu_ticks "${all_server_pids[@]}")
   after_core=$(core_busy_ticks)
+  [[ ${row_keys[i]} == gateway-* ]] && after_redis=$(redis_script_calls)
   line=$(sed -n 's/^BENCH //p' <<<"$output")
   [[ -n $line ]] || { printf '%s\n' "$output" >&2; die "no result from wrk for ${row_labels[i]}"; }
   local requests duration_us p50_us p99_us failed
@@ -350,18 +398,20 @@ measure() {
     -v p50="$p50_us" -v p99="$p99_us" -v failed="$failed" -v tick_us=$((1000000 / clk_tck)) \
     -v row_cpu=$((after_row - before_row)) -v backend_cpu=$((after_backend - before_backend)) \
     -v direct="$([[ ${row_pids[i]} == "$pid_backend" ]] && echo 1 || echo 0)" \
+    -v redis_before="$before_redis" -v redis_after="$after_redis" \
     -v core_ticks=$((after_core - before_core)) -v our_ticks=$((after_ours - before_ours)) -v core="$server_cpu_line" '
     BEGIN {
       rps = n / (us / 1e6)
       cpu = row_cpu * tick_us / n
       backend = direct ? "-" : sprintf("%.1f", backend_cpu * tick_us / n)
+      redis = (redis_before == "-" || redis_after == "-") ? "-" : sprintf("%.4f", (redis_after - redis_before) / n)
       # What else ran on the server core: its busy time minus our servers CPU time.
       other = "-"
       if (core != "") { other = (core_ticks - our_ticks) * tick_us / us * 100; other = sprintf("%.0f", other < 0 ? 0 : other) }
-      printf "[bench] %-28s %7.0f req/s  p50 %6.2f ms  p99 %7.2f ms  %4.0f us/req  other procs %3s%%  failed %d\n", \
-        (round == "" ? "warm-up " pass ": " : "round " round ": ") key, rps, p50 / 1000, p99 / 1000, cpu, other, failed > "/dev/stderr"
+      printf "[bench] %-28s %7.0f req/s  p50 %6.2f ms  p99 %7.2f ms  %4.0f us/req  redis %6s/req  other procs %3s%%  failed %d\n", \
+        (round == "" ? "warm-up " pass ": " : "round " round ": ") key, rps, p50 / 1000, p99 / 1000, cpu, redis, other, failed > "/dev/stderr"
       if (round != "")
-        printf "%s\t%s\t%.1f\t%d\t%d\t%d\t%.1f\t%s\t%s\n", key, round, rps, p50, p99, failed, cpu, backend, other
+        printf "%s\t%s\t%.1f\t%d\t%d\t%d\t%.1f\t%s\t%s\t%s\n", key, round, rps, p50, p99, failed, cpu, backend, other, redis
     }' >>"$results"
 }
 
@@ -405,18 +455,19 @@ table=$(awk -F'\t' -v keys="${row_keys[*]}" -v labels="$(IFS='|'; echo "${row_la
       else if (what == "dp99") { if ((base, r) in p99) v[++n] = (p99[key, r] - p99[base, r]) / 1000 }
       else if (what == "cpu") v[++n] = cpu[key, r]
       else if (what == "backend" && backend[key, r] != "-") v[++n] = backend[key, r]
+      else if (what == "redis" && redis[key, r] != "-") v[++n] = redis[key, r]
     }
     return n
   }
   {
     rps[$1, $2] = $3; p50[$1, $2] = $4; p99[$1, $2] = $5; failed[$1] += $6
-    cpu[$1, $2] = $7; backend[$1, $2] = $8
+    cpu[$1, $2] = $7; backend[$1, $2] = $8; redis[$1, $2] = $10
     if ($2 + 0 > rounds) rounds = $2 + 0
   }
   END {
     nk = split(keys, key, " "); split(labels, label, "|")
-    print "| target | req/s | × bare YARP | × nginx | p50 ms | p99 ms | p99 − bare YARP, ms | CPU µs/req | backend CPU µs/req | failed |"
-    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    print "| target | req/s | × bare YARP | × nginx | p50 ms | p99 ms | p99 − bare YARP, ms | CPU µs/req | backend CPU µs/req | Redis calls/req | failed |"
+    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for (k = 1; k <= nk; k++) {
       id = key[k]
       line = "| " label[k]
@@ -428,6 +479,7 @@ table=$(awk -F'\t' -v keys="${row_keys[*]}" -v labels="$(IFS='|'; echo "${row_la
       n = column(id, "dp99", "yarp"); line = line " | " cell(v, n, "%+.2f")
       n = column(id, "cpu"); line = line " | " cell(v, n, "%.0f")
       n = column(id, "backend"); line = line " | " cell(v, n, "%.0f")
+      n = column(id, "redis"); line = line " | " cell(v, n, "%.3f")
       print line " | " failed[id] + 0 " |"
     }
   }' "$results")
@@ -444,9 +496,11 @@ other_load=$(awk -F'\t' '$9 != "-" { v[++n] = $9 + 0 }
 
 legend="Median of $rounds interleaved round(s) (min–max); ratios and the p99 difference pair rounds. \
 CPU µs/req: user+system CPU of the row's own server processes (nginx master+worker; gateway proxy+Redis, \
-plus the auth service and the PostgreSQL server process for the authenticated row) \
-per request; backend CPU is the sample API's share. wrk -t1 -c$connections, ${duration} s per measurement after 2 × ${warmup} s of warm-up, \
-GET /api/hello (through the gateway's anonymous route, or with a bearer token on the authenticated one), 127.0.0.1 only. \
+plus the auth service and the PostgreSQL server process for the authenticated rows) \
+per request; backend CPU is the sample API's share. Redis calls/req: EVAL + EVALSHA calls (INFO commandstats of the bench Redis, \
+before and after each measurement) per request. The anonymous and cached-token rows run with rate limiting disabled on their routes; \
+the rate limited rows use a per-user policy (plan limit 2e9 per 60 s, never reached) in strict or batched mode. wrk -t1 -c$connections, ${duration} s per measurement after 2 × ${warmup} s of warm-up, \
+GET /api/hello (through the gateway's anonymous route, or with a bearer token on the authenticated ones), 127.0.0.1 only. \
 Other processes on the server core while measuring: $other_load. See bench/README.md."
 
 printf '\n%s\n\n%s\n' "$table" "$legend"
@@ -462,7 +516,7 @@ if ((!quick)); then
     echo "| nginx | $(nginx -v 2>&1 | sed 's/^nginx version: //') |"
     echo "| wrk | $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2 || true) |"
     echo "| redis | $(redis-server --version | cut -d' ' -f3) |"
-    if wants gateway-auth; then
+    if wants_auth; then
       echo "| PostgreSQL | $("$(postgres_bin_dir)/postgres" --version | sed 's/^postgres (PostgreSQL) //') (auth service's database; fsync off: throwaway data) |"
     fi
     echo "| pinning | $pinning |"

@@ -28,7 +28,8 @@ internal static class ApplicationServiceExtensions
             dataSource.ConnectionStringBuilder.CommandTimeout = 5;
             dataSource.ConnectionStringBuilder.MaxAutoPrepare = 16;
         });
-        builder.AddRedisClient("redis", configureOptions: redis => redis.AbortOnConnectFail = false);
+        // Redis only backs login throttling (which fails open): not a readiness dependency.
+        builder.AddRedisClient("redis", settings => settings.DisableHealthChecks = true, configureOptions: redis => redis.AbortOnConnectFail = false);
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MigrationRunner>();

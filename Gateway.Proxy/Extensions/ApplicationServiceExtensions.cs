@@ -12,7 +12,9 @@ internal static class ApplicationServiceExtensions
     /// <summary>Redis, YARP with service-discovered destinations, Kestrel and error handling.</summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddRedisClient("redis", configureOptions: redis =>
+        // Redis is not a readiness dependency: when it is down the rate-limit fail modes and the
+        // auth cache's short TTL keep the proxy serving, so it must stay in rotation.
+        builder.AddRedisClient("redis", settings => settings.DisableHealthChecks = true, configureOptions: redis =>
         {
             redis.AbortOnConnectFail = false;
             // While Redis is down, fail commands at once (the fail modes take over) instead of

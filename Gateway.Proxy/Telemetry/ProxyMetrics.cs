@@ -45,6 +45,9 @@ internal sealed class ProxyMetrics
     private readonly Counter<long> _authServiceCalls;
     private readonly Counter<long> _authServiceErrors;
 
+    // Boxed once: a TagList value is an object, and boxing the status code per request would allocate.
+    private static readonly object[] BoxedStatusCodes = Enumerable.Range(0, 600).Select(code => (object)code).ToArray();
+
     private static readonly string[] OutcomeNames =
         ["allowed", "allowed_from_slice", "rejected", "rejected_locally", "degraded_allowed", "degraded_rejected", "unavailable"];
 
@@ -85,7 +88,8 @@ internal sealed class ProxyMetrics
 
     public void RequestCompleted(string route, int statusCode, double seconds)
     {
-        var tags = new TagList { { "route", route }, { "status_code", statusCode } };
+        var status = (uint)statusCode < (uint)BoxedStatusCodes.Length ? BoxedStatusCodes[statusCode] : statusCode;
+        var tags = new TagList { { "route", route }, { "status_code", status } };
         _requests.Add(1, tags);
         _duration.Record(seconds, new KeyValuePair<string, object?>("route", route));
     }

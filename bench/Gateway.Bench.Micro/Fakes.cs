@@ -1,0 +1,43 @@
+using Gateway.Proxy.Authentication;
+using Gateway.Proxy.Telemetry;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Bench.Micro;
+
+/// <summary>Fixed settings: <see cref="IOptionsMonitor{T}"/> without configuration binding.</summary>
+internal sealed class FixedOptionsMonitor<T>(T value) : IOptionsMonitor<T>
+{
+    public T CurrentValue => value;
+
+    public T Get(string? name) => value;
+
+    public IDisposable? OnChange(Action<T, string?> listener) => null;
+}
+
+/// <summary>Answers every credential with one principal, as the auth service would for a valid token.</summary>
+internal sealed class FixedAuthValidator(GatewayPrincipal principal) : IAuthValidator
+{
+    public Task<AuthLookup> ValidateAsync(string credential) =>
+        Task.FromResult(AuthLookup.Valid(principal, DateTimeOffset.UtcNow.AddHours(1)));
+}
+
+/// <summary>A plain field instead of the AsyncLocal of the real accessor: same answer on any thread.</summary>
+internal sealed class FixedHttpContextAccessor(HttpContext? context) : IHttpContextAccessor
+{
+    public HttpContext? HttpContext { get; set; } = context;
+}
+
+internal static class Shared
+{
+    /// <summary>A <see cref="ProxyMetrics"/> on a real meter factory, as the proxy's DI builds it.</summary>
+    public static (ProxyMetrics Metrics, ServiceProvider Services) CreateMetrics()
+    {
+        var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        return (new ProxyMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), services);
+    }
+
+    public static GatewayPrincipal Principal() =>
+        new("0b5a6f1e-5a7e-4c1e-9d0e-3f2a1b4c5d6e", "bench-user", "free", [], 2_000_000_000, 60, "access_token", "3f2a1b4c5d6e7f80");
+}
