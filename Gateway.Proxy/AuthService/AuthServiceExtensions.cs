@@ -89,25 +89,7 @@ internal static class AuthServiceExtensions
                 SamplingDuration = breaker.SamplingDuration,
                 BreakDuration = breaker.BreakDuration,
                 ShouldHandle = args => ValueTask.FromResult(GrpcAuthValidator.IsFailure(args.Outcome)),
-                OnOpened = args =>
-                {
-                    metrics.SetAuthBreakerState(CircuitState.Open);
-                    logger.LogWarning("Auth service circuit breaker opened for {BreakDuration}", args.BreakDuration);
-                    return ValueTask.CompletedTask;
-                },
-                OnHalfOpened = _ =>
-                {
-                    metrics.SetAuthBreakerState(CircuitState.HalfOpen);
-                    logger.LogInformation("Auth service circuit breaker half-open: probing");
-                    return ValueTask.CompletedTask;
-                },
-                OnClosed = _ =>
-                {
-                    metrics.SetAuthBreakerState(CircuitState.Closed);
-                    logger.LogInformation("Auth service circuit breaker closed");
-                    return ValueTask.CompletedTask;
-                },
-            });
+            }.WithTelemetry("Auth service", metrics.SetAuthBreakerState, logger));
         });
 
         return builder;

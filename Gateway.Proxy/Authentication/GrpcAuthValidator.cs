@@ -55,7 +55,7 @@ internal sealed partial class GrpcAuthValidator(
             var p = response.Principal;
             var kind = response.Kind == CredentialKind.ApiKey ? "api_key" : "access_token";
             var principal = new GatewayPrincipal(
-                p.UserId, p.UserName, p.Plan, p.Roles, p.RequestsPerWindow, p.WindowSeconds, kind, CredentialKey.From(credential).ToString());
+                p.UserId, p.UserName, p.Plan, p.Roles, p.RequestsPerWindow, p.WindowSeconds, kind, "k:" + CredentialKey.From(credential));
             return AuthLookup.Valid(principal, response.ExpiresAt?.ToDateTimeOffset());
         }
         catch (BrokenCircuitException)

@@ -12,8 +12,6 @@ internal sealed class ClientAddressResolver(IOptions<ForwardingOptions> options)
 {
     private readonly IReadOnlyList<IPNetwork> _trustedProxies = options.Value.ParseTrustedProxies();
 
-    public bool HasTrustedProxies => _trustedProxies.Count > 0;
-
     public IPAddress? Resolve(HttpContext context)
     {
         var remote = Normalize(context.Connection.RemoteIpAddress);

@@ -110,7 +110,7 @@ internal sealed class DistributedRateLimiter : RateLimiter
         var now = _time.GetTimestamp();
         if (decision is not { } answer)
         {
-            return FailMode(now);
+            return FailMode();
         }
 
         Record(answer, now);
@@ -120,7 +120,8 @@ internal sealed class DistributedRateLimiter : RateLimiter
             return Allow(now);
         }
 
-        return Reject(answer, now);
+        _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.Rejected);
+        return GatewayRateLimitLease.Rejected(this, answer.RetryAfter);
     }
 
     private async ValueTask<RateLimitLease> AcquireBatchedAsync()
@@ -163,7 +164,7 @@ internal sealed class DistributedRateLimiter : RateLimiter
 
             if (_lastRefillFailed)
             {
-                return FailMode(now);
+                return FailMode();
             }
         }
 
@@ -244,20 +245,13 @@ internal sealed class DistributedRateLimiter : RateLimiter
         return GatewayRateLimitLease.Acquired;
     }
 
-    private GatewayRateLimitLease Reject(RedisDecision answer, long now)
-    {
-        _ = now;
-        _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.Rejected);
-        return GatewayRateLimitLease.Rejected(this, answer.RetryAfter);
-    }
-
     private GatewayRateLimitLease RejectLocally(long now)
     {
         _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.RejectedLocally);
         return GatewayRateLimitLease.Rejected(this, ToTimeSpan(Volatile.Read(ref _blockedUntil) - now));
     }
 
-    private RateLimitLease FailMode(long now)
+    private RateLimitLease FailMode()
     {
         switch (_spec.FailMode)
         {
@@ -290,7 +284,6 @@ internal sealed class DistributedRateLimiter : RateLimiter
 
                     _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.DegradedRejected);
                     var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(_spec.WindowSeconds / 4.0);
-                    _ = now;
                     return GatewayRateLimitLease.Rejected(this, retry);
                 }
         }

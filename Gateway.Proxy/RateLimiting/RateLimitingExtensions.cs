@@ -5,7 +5,7 @@ using Gateway.Proxy.Telemetry;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using AspNetPartition = System.Threading.RateLimiting.RateLimitPartition;
+using System.Threading.RateLimiting;
 
 namespace Gateway.Proxy.RateLimiting;
 
@@ -26,6 +26,7 @@ internal static class RateLimitingExtensions
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddRedisRateLimitStore();
         builder.Services.AddSingleton<DistributedRateLimiterFactory>();
+        builder.Services.AddSingleton<RateLimitPartitioner>();
 
         // Policy names are needed at registration; limits are read per request (plans come with the caller).
         var configured = builder.Configuration.GetSection(RateLimitingOptions.SectionName).Get<RateLimitingOptions>() ?? new RateLimitingOptions();
@@ -36,39 +37,11 @@ internal static class RateLimitingExtensions
             options.OnRejected = OnRejectedAsync;
             foreach (var name in configured.Policies.Keys)
             {
-                options.AddPolicy(name, context => Partition(context, name));
+                options.AddPolicy(name, context => context.RequestServices.GetRequiredService<RateLimitPartitioner>().Partition(context, name));
             }
         });
 
         return builder;
-    }
-
-    private static System.Threading.RateLimiting.RateLimitPartition<PartitionKey> Partition(HttpContext context, string policyName)
-    {
-        var services = context.RequestServices;
-        var settings = services.GetRequiredService<IOptionsMonitor<RateLimitingOptions>>().CurrentValue;
-        var policy = settings.Policies[policyName];
-        var mode = policy.Mode ?? settings.Mode;
-
-        PartitionKey key;
-        if (context.User is GatewayPrincipal caller && policy.Partition != PartitionBy.ClientIp)
-        {
-            var limit = policy.Limit ?? caller.RequestsPerWindow;
-            var window = policy.Limit is null ? caller.WindowSeconds : policy.WindowSeconds;
-            key = policy.Partition == PartitionBy.ApiKey
-                ? new PartitionKey(policyName, "k:" + caller.CredentialTag, limit, window, mode, policy.FailMode)
-                : new PartitionKey(policyName, caller.UserId, limit, window, mode, policy.FailMode);
-        }
-        else
-        {
-            var address = services.GetRequiredService<ClientAddressResolver>().Resolve(context)?.ToString() ?? "unknown";
-            var limit = policy.Partition == PartitionBy.ClientIp ? policy.Limit ?? policy.AnonymousLimit : policy.AnonymousLimit;
-            var window = policy.WindowSeconds;
-            key = new PartitionKey(policyName, "ip:" + address, limit, window, mode, policy.FailMode);
-        }
-
-        var factory = services.GetRequiredService<DistributedRateLimiterFactory>();
-        return AspNetPartition.Get(key, k => factory.Create(k, settings));
     }
 
     private static async ValueTask OnRejectedAsync(OnRejectedContext context, CancellationToken cancellationToken)
@@ -102,15 +75,60 @@ internal static class RateLimitingExtensions
         });
     }
 
-    /// <summary>Identifies one limiter: the policy, who, and the limit that applies (a plan change makes a new key).</summary>
-    internal readonly record struct PartitionKey(string Policy, string Id, int Limit, int WindowSeconds, RateLimitMode Mode, RateLimitFailMode FailMode);
+}
+
+/// <summary>Identifies one limiter: the policy, who, and the limit that applies (a plan change makes a new key).</summary>
+internal readonly record struct PartitionKey(string Policy, string Id, int Limit, int WindowSeconds, RateLimitMode Mode, RateLimitFailMode FailMode);
+
+/// <summary>
+/// Chooses the partition of each request: per user or credential (limit from the caller's plan
+/// unless the policy fixes one), or per client address. Resolved once per request; its
+/// dependencies and the limiter factory delegate are held here, not looked up or allocated per call.
+/// </summary>
+internal sealed class RateLimitPartitioner
+{
+    private readonly IOptionsMonitor<RateLimitingOptions> _options;
+    private readonly ClientAddressResolver _clients;
+    private readonly Func<PartitionKey, RateLimiter> _create;
+
+    public RateLimitPartitioner(IOptionsMonitor<RateLimitingOptions> options, ClientAddressResolver clients, DistributedRateLimiterFactory factory)
+    {
+        _options = options;
+        _clients = clients;
+        _create = key => factory.Create(key, options.CurrentValue);
+    }
+
+    public RateLimitPartition<PartitionKey> Partition(HttpContext context, string policyName)
+    {
+        var settings = _options.CurrentValue;
+        var policy = settings.Policies[policyName];
+        var mode = policy.Mode ?? settings.Mode;
+
+        PartitionKey key;
+        if (context.User is GatewayPrincipal caller && policy.Partition != PartitionBy.ClientIp)
+        {
+            var limit = policy.Limit ?? caller.RequestsPerWindow;
+            var window = policy.Limit is null ? caller.WindowSeconds : policy.WindowSeconds;
+            key = policy.Partition == PartitionBy.ApiKey
+                ? new PartitionKey(policyName, caller.CredentialTag, limit, window, mode, policy.FailMode)
+                : new PartitionKey(policyName, caller.UserId, limit, window, mode, policy.FailMode);
+        }
+        else
+        {
+            var address = _clients.Resolve(context)?.ToString() ?? "unknown";
+            var limit = policy.Partition == PartitionBy.ClientIp ? policy.Limit ?? policy.AnonymousLimit : policy.AnonymousLimit;
+            key = new PartitionKey(policyName, "ip:" + address, limit, policy.WindowSeconds, mode, policy.FailMode);
+        }
+
+        return RateLimitPartition.Get(key, _create);
+    }
 }
 
 /// <summary>Creates the limiter of a partition.</summary>
 internal sealed class DistributedRateLimiterFactory(
     RedisRateLimitStore store, TimeProvider time, ProxyMetrics metrics, IHttpContextAccessor accessor)
 {
-    public DistributedRateLimiter Create(RateLimitingExtensions.PartitionKey key, RateLimitingOptions settings)
+    public DistributedRateLimiter Create(PartitionKey key, RateLimitingOptions settings)
     {
         var batch = key.Mode == RateLimitMode.Batched
             ? Math.Clamp(key.Limit / (settings.Replicas * settings.BatchDivisor), 1, settings.MaxBatchSize)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Gateway.Proxy.Telemetry;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -96,28 +95,9 @@ internal static class RedisRateLimitStoreExtensions
                     SamplingDuration = TimeSpan.FromSeconds(2),
                     BreakDuration = options.BreakDuration,
                     ShouldHandle = args => ValueTask.FromResult(RedisRateLimitStore.IsFailure(args.Outcome)),
-                    OnOpened = args =>
-                    {
-                        metrics.SetRateLimitBreakerState(CircuitState.Open);
-                        logger.LogWarning("Redis rate limiting unavailable; fail modes apply for {BreakDuration}", args.BreakDuration);
-                        return ValueTask.CompletedTask;
-                    },
-                    OnHalfOpened = _ =>
-                    {
-                        metrics.SetRateLimitBreakerState(CircuitState.HalfOpen);
-                        return ValueTask.CompletedTask;
-                    },
-                    OnClosed = _ =>
-                    {
-                        metrics.SetRateLimitBreakerState(CircuitState.Closed);
-                        logger.LogInformation("Redis rate limiting is back");
-                        return ValueTask.CompletedTask;
-                    },
-                })
+                }.WithTelemetry("Redis rate limiting", metrics.SetRateLimitBreakerState, logger))
                 .AddTimeout(options.RedisTimeout);
         });
         return services;
     }
-
-    internal static string Invariant(this int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -8,24 +8,14 @@ namespace Gateway.Tests.Integration.Proxy;
 
 /// <summary>Authentication, authorization and identity propagation through both proxy replicas.</summary>
 [Collection(GatewayAppCollection.Name)]
-public sealed class ProxyAuthenticationTests(GatewayAppFixture fixture) : IAsyncLifetime
+public sealed class ProxyAuthenticationTests(GatewayAppFixture fixture) : ProxyTestBase(fixture)
 {
-    private readonly AuthClients _clients = new(fixture.App);
-    private ProxyReplicas _replicas = null!;
 
-    public async Task InitializeAsync() => _replicas = await ProxyReplicas.ConnectAsync(fixture.App);
-
-    public Task DisposeAsync()
-    {
-        _replicas.Dispose();
-        _clients.Dispose();
-        return Task.CompletedTask;
-    }
 
     [Fact]
     public async Task AnonymousRoute_NoCredential_200OnEveryReplica()
     {
-        foreach (var replica in _replicas.Clients)
+        foreach (var replica in Replicas.Clients)
         {
             using var response = await replica.SendAsync(ProxyReplicas.Get("/public/hello"));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -60,7 +50,7 @@ public sealed class ProxyAuthenticationTests(GatewayAppFixture fixture) : IAsync
             request.Headers.TryAddWithoutValidation("X-Api-Key", apiKey);
         }
 
-        using var response = await _replicas.Clients[0].SendAsync(request);
+        using var response = await Replicas.Clients[0].SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -70,8 +60,8 @@ public sealed class ProxyAuthenticationTests(GatewayAppFixture fixture) : IAsync
     [Fact]
     public async Task ProtectedRoute_TokenOrApiKey_BackendSeesProxyIdentityNeverForgedHeaders()
     {
-        var (userName, _, login) = await _clients.NewLoggedInUserAsync();
-        var key = await _clients.Auth.CreateApiKeyAsync(new CreateApiKeyRequest { AccessToken = login.AccessToken, Name = "echo" }, deadline: AuthClients.Deadline());
+        var (userName, _, login) = await AuthClients.NewLoggedInUserAsync();
+        var key = await AuthClients.Auth.CreateApiKeyAsync(new CreateApiKeyRequest { AccessToken = login.AccessToken, Name = "echo" }, deadline: AuthClients.Deadline());
 
         foreach (var (bearer, apiKey) in new (string?, string?)[] { (login.AccessToken, null), (null, key.ApiKey) })
         {
@@ -81,7 +71,7 @@ public sealed class ProxyAuthenticationTests(GatewayAppFixture fixture) : IAsync
             request.Headers.Add("X-Gateway-Internal", "forged");
             request.Headers.Add("X-Forwarded-For", "6.6.6.6");
 
-            using var response = await _replicas.Clients[1].SendAsync(request);
+            using var response = await Replicas.Clients[1].SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var headers = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("headers");
 
@@ -99,8 +89,8 @@ public sealed class ProxyAuthenticationTests(GatewayAppFixture fixture) : IAsync
     [Fact]
     public async Task RoleAndPlanRoutes_WrongCaller_403_PlanChangeAppliesOnEveryReplica()
     {
-        var (userName, _, login) = await _clients.NewLoggedInUserAsync();
-        foreach (var replica in _replicas.Clients)
+        var (userName, _, login) = await AuthClients.NewLoggedInUserAsync();
+        foreach (var replica in Replicas.Clients)
         {
             foreach (var path in new[] { "/admin/hello", "/pro/hello" })
             {
@@ -110,16 +100,16 @@ public sealed class ProxyAuthenticationTests(GatewayAppFixture fixture) : IAsync
             }
         }
 
-        var adminToken = await _clients.AdminTokenAsync(fixture.App);
-        await _clients.Admin.SetUserPlanAsync(new SetUserPlanRequest { AccessToken = adminToken, UserName = userName, Plan = "pro" }, deadline: AuthClients.Deadline());
+        var adminToken = await AuthClients.AdminTokenAsync(Fixture.App);
+        await AuthClients.Admin.SetUserPlanAsync(new SetUserPlanRequest { AccessToken = adminToken, UserName = userName, Plan = "pro" }, deadline: AuthClients.Deadline());
 
         // The cached "free" answer is evicted through Redis on both replicas.
-        foreach (var replica in _replicas.Clients)
+        foreach (var replica in Replicas.Clients)
         {
             await ProxyReplicas.WaitForStatusAsync(replica, () => ProxyReplicas.Get("/pro/hello", login.AccessToken), HttpStatusCode.OK, TimeSpan.FromSeconds(5), "the plan change to reach a replica");
         }
 
-        using var adminRoute = await _replicas.Clients[0].SendAsync(ProxyReplicas.Get("/admin/hello", adminToken));
+        using var adminRoute = await Replicas.Clients[0].SendAsync(ProxyReplicas.Get("/admin/hello", adminToken));
         Assert.Equal(HttpStatusCode.OK, adminRoute.StatusCode);
     }
 
@@ -127,9 +117,9 @@ public sealed class ProxyAuthenticationTests(GatewayAppFixture fixture) : IAsync
     public async Task SameToken_1000Requests_AtMostOneValidateCallPerReplica()
     {
         var adminToken = await WarmAdminAsync();
-        var (_, _, login) = await _clients.NewLoggedInUserAsync();
+        var (_, _, login) = await AuthClients.NewLoggedInUserAsync();
 
-        foreach (var replica in _replicas.Clients)
+        foreach (var replica in Replicas.Clients)
         {
             var before = await ProxyReplicas.ValidateCallsAsync(replica, adminToken);
             for (var i = 0; i < 1_000; i++)
@@ -147,9 +137,9 @@ public sealed class ProxyAuthenticationTests(GatewayAppFixture fixture) : IAsync
     public async Task HundredConcurrentFirstRequests_OneValidateCallPerReplica()
     {
         var adminToken = await WarmAdminAsync();
-        var (_, _, login) = await _clients.NewLoggedInUserAsync();
+        var (_, _, login) = await AuthClients.NewLoggedInUserAsync();
 
-        foreach (var replica in _replicas.Clients)
+        foreach (var replica in Replicas.Clients)
         {
             var before = await ProxyReplicas.ValidateCallsAsync(replica, adminToken);
             var responses = await Task.WhenAll(Enumerable.Range(0, 100).Select(async _ =>
@@ -166,8 +156,8 @@ public sealed class ProxyAuthenticationTests(GatewayAppFixture fixture) : IAsync
     [Fact]
     public async Task Logout_TokenRejectedOnEveryReplicaWithinOneSecond()
     {
-        var (_, _, login) = await _clients.NewLoggedInUserAsync();
-        foreach (var replica in _replicas.Clients)
+        var (_, _, login) = await AuthClients.NewLoggedInUserAsync();
+        foreach (var replica in Replicas.Clients)
         {
             using var cached = await replica.SendAsync(ProxyReplicas.Get("/api/hello", login.AccessToken));
             Assert.Equal(HttpStatusCode.OK, cached.StatusCode);
@@ -176,11 +166,11 @@ public sealed class ProxyAuthenticationTests(GatewayAppFixture fixture) : IAsync
         using (var logout = new HttpRequestMessage(HttpMethod.Post, "/auth/logout"))
         {
             logout.Headers.Authorization = new("Bearer", login.AccessToken);
-            using var response = await _replicas.Clients[0].SendAsync(logout);
+            using var response = await Replicas.Clients[0].SendAsync(logout);
             Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         }
 
-        foreach (var replica in _replicas.Clients)
+        foreach (var replica in Replicas.Clients)
         {
             await ProxyReplicas.WaitForStatusAsync(replica, () => ProxyReplicas.Get("/api/hello", login.AccessToken), HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(1), "the logout to reach a replica");
         }
@@ -190,8 +180,8 @@ public sealed class ProxyAuthenticationTests(GatewayAppFixture fixture) : IAsync
     public async Task FloodOfRandomTokens_ValidTokenStaysCached_NegativeCacheStaysBounded()
     {
         var adminToken = await WarmAdminAsync();
-        var (_, _, login) = await _clients.NewLoggedInUserAsync();
-        var replica = _replicas.Clients[0];
+        var (_, _, login) = await AuthClients.NewLoggedInUserAsync();
+        var replica = Replicas.Clients[0];
         using (var warm = await replica.SendAsync(ProxyReplicas.Get("/api/hello", login.AccessToken)))
         {
             Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
@@ -223,8 +213,8 @@ public sealed class ProxyAuthenticationTests(GatewayAppFixture fixture) : IAsync
 
     private async Task<string> WarmAdminAsync()
     {
-        var adminToken = await _clients.AdminTokenAsync(fixture.App);
-        foreach (var replica in _replicas.Clients)
+        var adminToken = await AuthClients.AdminTokenAsync(Fixture.App);
+        foreach (var replica in Replicas.Clients)
         {
             await ProxyReplicas.DiagnosticsAsync(replica, adminToken);
         }

@@ -9,39 +9,29 @@ namespace Gateway.Tests.Integration.Proxy;
 
 /// <summary>The proxy when its dependencies fail: auth service down, slow, unreachable or failing backends.</summary>
 [Collection(GatewayAppCollection.Name)]
-public sealed class ProxyResilienceTests(GatewayAppFixture fixture) : IAsyncLifetime
+public sealed class ProxyResilienceTests(GatewayAppFixture fixture) : ProxyTestBase(fixture)
 {
     private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(60);
 
-    private readonly AuthClients _clients = new(fixture.App);
-    private ProxyReplicas _replicas = null!;
 
-    public async Task InitializeAsync() => _replicas = await ProxyReplicas.ConnectAsync(fixture.App);
-
-    public Task DisposeAsync()
-    {
-        _replicas.Dispose();
-        _clients.Dispose();
-        return Task.CompletedTask;
-    }
 
     [Fact]
     public async Task AuthServiceStopped_CachedCallersServed_Uncached503_RecoversAfterRestart()
     {
-        var (_, _, known) = await _clients.NewLoggedInUserAsync();
-        var (_, _, unknown) = await _clients.NewLoggedInUserAsync();
-        foreach (var replica in _replicas.Clients)
+        var (_, _, known) = await AuthClients.NewLoggedInUserAsync();
+        var (_, _, unknown) = await AuthClients.NewLoggedInUserAsync();
+        foreach (var replica in Replicas.Clients)
         {
             using var warm = await replica.SendAsync(ProxyReplicas.Get("/api/hello", known.AccessToken));
             Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
         }
 
         using var cts = new CancellationTokenSource(RecoveryTimeout * 2);
-        await fixture.App.ResourceCommands.ExecuteCommandAsync("auth", KnownResourceCommands.StopCommand, cts.Token);
-        await fixture.App.ResourceNotifications.WaitForResourceAsync("auth", e => e.Snapshot.State?.Text is "Finished" or "Exited", cts.Token);
+        await Fixture.App.ResourceCommands.ExecuteCommandAsync("auth", KnownResourceCommands.StopCommand, cts.Token);
+        await Fixture.App.ResourceNotifications.WaitForResourceAsync("auth", e => e.Snapshot.State?.Text is "Finished" or "Exited", cts.Token);
         try
         {
-            foreach (var replica in _replicas.Clients)
+            foreach (var replica in Replicas.Clients)
             {
                 using var cached = await replica.SendAsync(ProxyReplicas.Get("/api/hello", known.AccessToken));
                 Assert.Equal(HttpStatusCode.OK, cached.StatusCode);
@@ -55,12 +45,12 @@ public sealed class ProxyResilienceTests(GatewayAppFixture fixture) : IAsyncLife
         }
         finally
         {
-            await fixture.App.ResourceCommands.ExecuteCommandAsync("auth", KnownResourceCommands.StartCommand, cts.Token);
-            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("auth", cts.Token);
+            await Fixture.App.ResourceCommands.ExecuteCommandAsync("auth", KnownResourceCommands.StartCommand, cts.Token);
+            await Fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("auth", cts.Token);
         }
 
         // No proxy restart: the breaker half-opens, the probe succeeds, uncached callers get in.
-        foreach (var replica in _replicas.Clients)
+        foreach (var replica in Replicas.Clients)
         {
             await ProxyReplicas.WaitForStatusAsync(replica, () => ProxyReplicas.Get("/api/hello", unknown.AccessToken), HttpStatusCode.OK, RecoveryTimeout, "uncached callers to be served again after the auth service restarted");
         }
@@ -69,7 +59,7 @@ public sealed class ProxyResilienceTests(GatewayAppFixture fixture) : IAsyncLife
     [Fact]
     public async Task SlowBackend_504ProblemDetails()
     {
-        using var response = await _replicas.Clients[0].SendAsync(ProxyReplicas.Get("/public/slow?ms=8000"));
+        using var response = await Replicas.Clients[0].SendAsync(ProxyReplicas.Get("/public/slow?ms=8000"));
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -78,7 +68,7 @@ public sealed class ProxyResilienceTests(GatewayAppFixture fixture) : IAsyncLife
     [Fact]
     public async Task UnreachableBackend_502ProblemDetails()
     {
-        using var response = await _replicas.Clients[0].SendAsync(ProxyReplicas.Get("/broken/anything"));
+        using var response = await Replicas.Clients[0].SendAsync(ProxyReplicas.Get("/broken/anything"));
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -87,7 +77,7 @@ public sealed class ProxyResilienceTests(GatewayAppFixture fixture) : IAsyncLife
     [Fact]
     public async Task UnreachableDestination_SafeRequestsRetriedElsewhere_UnsafeOnesNot()
     {
-        var proxy = _replicas.Clients[0];
+        var proxy = Replicas.Clients[0];
 
         // Round robin alternates between the closed port and the backend: every GET still succeeds.
         for (var i = 0; i < 10; i++)
@@ -110,8 +100,8 @@ public sealed class ProxyResilienceTests(GatewayAppFixture fixture) : IAsyncLife
     [Fact]
     public async Task FailingDestination_TakenOutOfRotation_ComesBackWhenHealthy()
     {
-        using var backend = fixture.App.CreateHttpClient("sampleapi");
-        var proxy = _replicas.Clients[0];
+        using var backend = Fixture.App.CreateHttpClient("sampleapi");
+        var proxy = Replicas.Clients[0];
 
         using (var off = await backend.PutAsJsonAsync("/chaos", new { healthy = false }))
         {

@@ -10,21 +10,11 @@ namespace Gateway.Tests.Integration.RateLimiting;
 
 /// <summary>Redis stopped during traffic: each policy's fail mode applies, then Redis takes over again.</summary>
 [Collection(GatewayAppCollection.Name)]
-public sealed class RateLimitFailModeTests(GatewayAppFixture fixture) : IAsyncLifetime
+public sealed class RateLimitFailModeTests(GatewayAppFixture fixture) : ProxyTestBase(fixture)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    private readonly AuthClients _clients = new(fixture.App);
-    private ProxyReplicas _replicas = null!;
 
-    public async Task InitializeAsync() => _replicas = await ProxyReplicas.ConnectAsync(fixture.App);
-
-    public Task DisposeAsync()
-    {
-        _replicas.Dispose();
-        _clients.Dispose();
-        return Task.CompletedTask;
-    }
 
     [Fact]
     public async Task RedisStopped_OpenAllows_ClosedRefuses503_LocalAppliesShare_ThenDistributedAgain()
@@ -33,11 +23,11 @@ public sealed class RateLimitFailModeTests(GatewayAppFixture fixture) : IAsyncLi
         var open = await TinyUserAsync();
         var closed = await TinyUserAsync();
         var local = await TinyUserAsync();
-        var replica = _replicas.Clients[0];
+        var replica = Replicas.Clients[0];
 
         using var cts = new CancellationTokenSource(Timeout * 2);
-        await fixture.App.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.StopCommand, cts.Token);
-        await fixture.App.ResourceNotifications.WaitForResourceAsync("redis", e => e.Snapshot.State?.Text is "Finished" or "Exited", cts.Token);
+        await Fixture.App.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.StopCommand, cts.Token);
+        await Fixture.App.ResourceNotifications.WaitForResourceAsync("redis", e => e.Snapshot.State?.Text is "Finished" or "Exited", cts.Token);
         try
         {
             // Closed: 503 with Retry-After, as soon as Redis failures are seen.
@@ -81,14 +71,14 @@ public sealed class RateLimitFailModeTests(GatewayAppFixture fixture) : IAsyncLi
         }
         finally
         {
-            await fixture.App.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.StartCommand, cts.Token);
-            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("redis", cts.Token);
+            await Fixture.App.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.StartCommand, cts.Token);
+            await Fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("redis", cts.Token);
         }
 
         // Redis is back: fail-closed requests pass again and their count is kept in Redis.
         await ProxyReplicas.WaitForStatusAsync(replica, () => ProxyReplicas.Get("/rl/closed/hello", closed), HttpStatusCode.OK, Timeout, "the distributed limit to apply again");
 
-        await using var redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync((await Fixture.App.GetConnectionStringAsync("redis"))!);
         var keys = redis.GetServer(redis.GetEndPoints()[0]).Keys(pattern: "{gw:rl:test-closed:*").ToList();
         Assert.NotEmpty(keys);
     }
@@ -96,8 +86,8 @@ public sealed class RateLimitFailModeTests(GatewayAppFixture fixture) : IAsyncLi
     private async Task<string> TinyUserAsync()
     {
         // Only replica 0 is exercised here, but both must have applied the plan.
-        var (userName, _, login) = await _clients.NewLoggedInUserAsync();
-        await _replicas.MoveToPlanAsync(_clients, fixture.App, userName, login.AccessToken, "tiny", GatewayAppFixture.TinyPlanLimit);
+        var (userName, _, login) = await AuthClients.NewLoggedInUserAsync();
+        await Replicas.MoveToPlanAsync(AuthClients, Fixture.App, userName, login.AccessToken, "tiny", GatewayAppFixture.TinyPlanLimit);
         return login.AccessToken;
     }
 }

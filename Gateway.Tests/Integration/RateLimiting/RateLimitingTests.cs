@@ -10,26 +10,23 @@ namespace Gateway.Tests.Integration.RateLimiting;
 
 /// <summary>Distributed rate limiting through both proxy replicas against the real Redis.</summary>
 [Collection(GatewayAppCollection.Name)]
-public sealed class RateLimitingTests(GatewayAppFixture fixture) : IAsyncLifetime
+public sealed class RateLimitingTests(GatewayAppFixture fixture) : ProxyTestBase(fixture)
 {
     private const int Limit = GatewayAppFixture.TinyPlanLimit;
     private const int WindowSeconds = GatewayAppFixture.TinyPlanWindowSeconds;
 
-    private readonly AuthClients _clients = new(fixture.App);
-    private ProxyReplicas _replicas = null!;
     private IConnectionMultiplexer _redis = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _replicas = await ProxyReplicas.ConnectAsync(fixture.App);
-        _redis = await ConnectionMultiplexer.ConnectAsync((await fixture.App.GetConnectionStringAsync("redis"))!);
+        await base.InitializeAsync();
+        _redis = await ConnectionMultiplexer.ConnectAsync((await Fixture.App.GetConnectionStringAsync("redis"))!);
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        _replicas.Dispose();
-        _clients.Dispose();
         await _redis.DisposeAsync();
+        await base.DisposeAsync();
     }
 
     [Theory]
@@ -38,7 +35,7 @@ public sealed class RateLimitingTests(GatewayAppFixture fixture) : IAsyncLifetim
     public async Task FourTimesLimitAcrossBothReplicas_AdmitsAtMostLimit_NextWindowAdmitsAgain(string mode)
     {
         var (userId, token) = await TinyPlanUserAsync();
-        var adminToken = await _clients.AdminTokenAsync(fixture.App);
+        var adminToken = await AuthClients.AdminTokenAsync(Fixture.App);
         var redisCallsBefore = await RedisCallsAsync(adminToken);
 
         await WaitForWindowStartAsync();
@@ -47,7 +44,7 @@ public sealed class RateLimitingTests(GatewayAppFixture fixture) : IAsyncLifetim
         var admitted = statuses.Count(s => s == HttpStatusCode.OK);
         var rejected = statuses.Count(s => s == HttpStatusCode.TooManyRequests);
         Assert.Equal(4 * Limit, admitted + rejected);
-        var decisions = string.Join(" | ", await Task.WhenAll(_replicas.Clients.Select(async r =>
+        var decisions = string.Join(" | ", await Task.WhenAll(Replicas.Clients.Select(async r =>
             (await ProxyReplicas.DiagnosticsAsync(r, adminToken)).GetProperty("rateLimiting").GetRawText())));
         Assert.True(admitted is >= 1 and <= Limit, $"admitted {admitted}; {decisions}");
         if (mode == "strict")
@@ -66,7 +63,7 @@ public sealed class RateLimitingTests(GatewayAppFixture fixture) : IAsyncLifetim
         var granted = (int)await _redis.GetDatabase().HashGetAsync($"{{gw:rl:test-{mode}:{userId}}}", "c");
         Assert.InRange(granted, admitted, Limit);
 
-        await ProxyReplicas.WaitForStatusAsync(_replicas.Clients[0], () => ProxyReplicas.Get($"/rl/{mode}/hello", token), HttpStatusCode.OK, TimeSpan.FromSeconds(3 * WindowSeconds), "the next window to admit again");
+        await ProxyReplicas.WaitForStatusAsync(Replicas.Clients[0], () => ProxyReplicas.Get($"/rl/{mode}/hello", token), HttpStatusCode.OK, TimeSpan.FromSeconds(3 * WindowSeconds), "the next window to admit again");
     }
 
     [Fact]
@@ -75,7 +72,7 @@ public sealed class RateLimitingTests(GatewayAppFixture fixture) : IAsyncLifetim
         var (_, token) = await TinyPlanUserAsync();
         await WaitForWindowStartAsync();
 
-        using (var first = await _replicas.Clients[0].SendAsync(ProxyReplicas.Get("/rl/strict/hello", token)))
+        using (var first = await Replicas.Clients[0].SendAsync(ProxyReplicas.Get("/rl/strict/hello", token)))
         {
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
             Assert.Equal($"\"test-strict\";q={Limit};w={WindowSeconds}", Header(first, "RateLimit-Policy"));
@@ -89,7 +86,7 @@ public sealed class RateLimitingTests(GatewayAppFixture fixture) : IAsyncLifetim
         var statuses = await BurstAsync("/rl/strict/hello", token, Limit + 10);
         Assert.Equal(Limit - 1, statuses.Count(s => s == HttpStatusCode.OK));
 
-        using var rejected = await _replicas.Clients[1].SendAsync(ProxyReplicas.Get("/rl/strict/hello", token));
+        using var rejected = await Replicas.Clients[1].SendAsync(ProxyReplicas.Get("/rl/strict/hello", token));
         var now = await RedisNowAsync();
         Assert.Equal(HttpStatusCode.TooManyRequests, rejected.StatusCode);
         Assert.Equal("application/problem+json", rejected.Content.Headers.ContentType?.MediaType);
@@ -106,7 +103,7 @@ public sealed class RateLimitingTests(GatewayAppFixture fixture) : IAsyncLifetim
     [Fact]
     public async Task PerClientAddress_AnonymousRouteAndLogin_LimitedBeforeAuthentication_XForwardedForIgnored()
     {
-        var address = ResourceReplicas.HttpAddress((await ResourceReplicas.WaitForAllHealthyAsync(fixture.App, "proxy", 2, CancellationToken.None))[0]);
+        var address = ResourceReplicas.HttpAddress((await ResourceReplicas.WaitForAllHealthyAsync(Fixture.App, "proxy", 2, CancellationToken.None))[0]);
 
         using var client = SourceAddressClient.Create(address, IPAddress.Parse("127.0.0.21"));
         var anonymous = new List<HttpStatusCode>();
@@ -145,8 +142,8 @@ public sealed class RateLimitingTests(GatewayAppFixture fixture) : IAsyncLifetim
 
     private async Task<(string UserId, string Token)> TinyPlanUserAsync()
     {
-        var (userName, _, login) = await _clients.NewLoggedInUserAsync();
-        await _replicas.MoveToPlanAsync(_clients, fixture.App, userName, login.AccessToken, "tiny", Limit);
+        var (userName, _, login) = await AuthClients.NewLoggedInUserAsync();
+        await Replicas.MoveToPlanAsync(AuthClients, Fixture.App, userName, login.AccessToken, "tiny", Limit);
         return (login.UserId, login.AccessToken);
     }
 
@@ -154,7 +151,7 @@ public sealed class RateLimitingTests(GatewayAppFixture fixture) : IAsyncLifetim
     private async Task<HttpStatusCode[]> BurstAsync(string path, string token, int count) =>
         await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
         {
-            using var response = await _replicas.Clients[i % 2].SendAsync(ProxyReplicas.Get(path, token));
+            using var response = await Replicas.Clients[i % 2].SendAsync(ProxyReplicas.Get(path, token));
             return response.StatusCode;
         }));
 
@@ -174,7 +171,7 @@ public sealed class RateLimitingTests(GatewayAppFixture fixture) : IAsyncLifetim
     private async Task<long> RedisCallsAsync(string adminToken)
     {
         long total = 0;
-        foreach (var replica in _replicas.Clients)
+        foreach (var replica in Replicas.Clients)
         {
             total += (await ProxyReplicas.DiagnosticsAsync(replica, adminToken)).GetProperty("rateLimiting").GetProperty("redisCalls").GetInt64();
         }
