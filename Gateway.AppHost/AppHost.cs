@@ -37,6 +37,7 @@ builder.AddProject<Projects.Gateway_Proxy>(ResourceNames.Proxy)
 // The live dashboard, fed by every proxy replica through Redis.
 builder.AddProject<Projects.Gateway_Dashboard>(ResourceNames.Dashboard)
     .WithFixedHttpPort(builder, "Gateway:DashboardPort")
+    .WithOperatorKey(builder)
     .WithExternalHttpEndpoints()
     .WithReference(auth).WaitFor(auth)
     .WithReference(redis).WaitFor(redis)

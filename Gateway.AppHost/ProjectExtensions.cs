@@ -58,4 +58,16 @@ internal static class ProjectExtensions
             "demo-password", new GenerateParameterDefault { MinLength = 16, Special = false }, secret: true, persist: true);
         return project.WithEnvironment("Auth__Demo__Password", password);
     }
+
+    /// <summary>
+    /// The dashboard's operator key: a generated, persisted secret parameter
+    /// (<c>dashboard-operator-key</c>), for operators who sign in without a user account.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithOperatorKey(
+        this IResourceBuilder<ProjectResource> project, IDistributedApplicationBuilder builder)
+    {
+        var key = builder.AddParameter(
+            "dashboard-operator-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+        return project.WithEnvironment("Dashboard__Security__OperatorKey", key);
+    }
 }

@@ -1,13 +1,20 @@
+using Gateway.Dashboard;
+using Gateway.Dashboard.Apis;
+using Gateway.Dashboard.Components;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddRedisClient("redis");
+builder.AddDashboardAggregation();
+builder.AddDashboardSecurity();
 
 var app = builder.Build();
 
+app.UseDashboardPipeline();
+
 app.MapDefaultEndpoints();
-app.MapGet("/", () => Results.Content(
-    "<!doctype html><title>Gateway dashboard</title><h1>Gateway dashboard</h1><p>Live metrics arrive here in a later release.</p>",
-    "text/html; charset=utf-8"));
+app.MapAccountApi();
+app.MapStreamApi();
+app.MapRazorComponents<App>();
 
 app.Run();

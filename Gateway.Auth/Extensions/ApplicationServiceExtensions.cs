@@ -68,6 +68,13 @@ internal static class ApplicationServiceExtensions
 
         // grpc.health.v1 reports the same checks as HTTP /health.
         app.MapGrpcHealthChecksService();
+
+        // PostgreSQL alone (Aspire.Npgsql's check, named PostgreSql_<connection>), for the
+        // operator dashboard, which has no database credentials of its own. Internal endpoint.
+        app.MapHealthChecks("/health/postgres", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions
+        {
+            Predicate = registration => registration.Name.StartsWith("PostgreSql", StringComparison.Ordinal),
+        });
         if (app.Environment.IsDevelopment())
         {
             app.MapGrpcReflectionService();

@@ -21,7 +21,7 @@ internal static class ApplicationServiceExtensions
             // queueing them behind a reconnect.
             redis.BacklogPolicy = StackExchange.Redis.BacklogPolicy.FailFast;
         });
-        builder.Services.AddSingleton<ProxyMetrics>();
+        builder.AddGatewayTelemetry();
         builder.AddAuthServiceClients();
         builder.AddGatewayAuthentication();
         builder.AddGatewayAuthorization();
@@ -71,7 +71,7 @@ internal static class ApplicationServiceExtensions
     /// </summary>
     public static WebApplication UseGatewayPipeline(this WebApplication app)
     {
-        app.UseMiddleware<RequestTelemetryMiddleware>();
+        app.UseGatewayTelemetry();
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
