@@ -89,6 +89,24 @@ public static class Extensions
     }
 
     /// <summary>
+    /// Errors a service produces itself become RFC 9457 problem details (needs
+    /// <c>AddProblemDetails</c>). A malformed request (bad form or JSON, a failed antiforgery
+    /// check, a body too large) is the client's error: it keeps its 4xx status instead of
+    /// being reported as a 500.
+    /// </summary>
+    public static WebApplication UseProblemDetailsErrors(this WebApplication app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = exception => exception is Microsoft.AspNetCore.Http.BadHttpRequestException badRequest
+                ? badRequest.StatusCode
+                : Microsoft.AspNetCore.Http.StatusCodes.Status500InternalServerError,
+        });
+        app.UseStatusCodePages();
+        return app;
+    }
+
+    /// <summary>
     /// Maps <c>/health</c> (readiness: every check must pass) and <c>/alive</c> (liveness: only
     /// checks tagged <see cref="LiveTag"/>). Both are served in every environment because the
     /// orchestrator and the proxy's active health checks depend on them; they return no details.

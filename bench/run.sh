@@ -16,7 +16,7 @@ REPO_DIR=$(dirname "$BENCH_DIR")
 source "$BENCH_DIR/lib.sh"
 
 # Every row, in the order of each interleaved round.
-all_rows="direct nginx yarp gateway-anon gateway-auth gateway-rl-strict gateway-rl-batched"
+all_rows="direct nginx yarp gateway-anon gateway-anon-nometrics gateway-auth gateway-rl-strict gateway-rl-batched"
 
 usage() {
   cat <<EOF
@@ -67,7 +67,7 @@ done
 [[ -n ${selected// /} ]] || { echo "--rows names no row." >&2; exit 2; }
 # What to build and start: only what the selected rows need (the backend always).
 wants() { [[ $selected == *" $1 "* ]]; }
-wants_gateway() { wants gateway-anon || wants_auth; }
+wants_gateway() { wants gateway-anon || wants gateway-anon-nometrics || wants_auth; }
 # Rows that need the auth service, PostgreSQL and a signed-up user with a token.
 wants_auth() { wants gateway-auth || wants gateway-rl-strict || wants gateway-rl-batched; }
 
@@ -113,6 +113,7 @@ wants yarp && free_port yarp_port
 if wants_gateway; then
   free_port redis_port
   free_port gateway_port
+  wants gateway-anon-nometrics && free_port gateway_nometrics_port
   redis_password=$(random_secret)
 fi
 if wants_auth; then
@@ -220,22 +221,35 @@ if wants_gateway; then
   # cached-token rows measure the gateway without rate limiting (YARP's "Disable" policy on their
   # two routes): the shipped limits would turn most of a load test into 429s, and rate limiting
   # gets rows of its own.
-  ConnectionStrings__redis="127.0.0.1:$redis_port,password=$redis_password" \
-    start_server gateway "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Proxy)" "${dotnet_settings[@]}" \
-      ASPNETCORE_URLS="http://127.0.0.1:$gateway_port" \
-      ReverseProxy__Clusters__sampleapi__Destinations__sampleapi__Address="http://127.0.0.1:$backend_port" \
-      ReverseProxy__Routes__public__RateLimiterPolicy=Disable ReverseProxy__Routes__api__RateLimiterPolicy=Disable \
-      "${gateway_rl_env[@]}" \
-      "${gateway_auth_env[@]}" \
-      dotnet Gateway.Proxy.dll
+  start_gateway() { # name port [setting...]
+    local name=$1 port=$2
+    shift 2
+    ConnectionStrings__redis="127.0.0.1:$redis_port,password=$redis_password" \
+      start_server "$name" "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Proxy)" "${dotnet_settings[@]}" \
+        ASPNETCORE_URLS="http://127.0.0.1:$port" \
+        ReverseProxy__Clusters__sampleapi__Destinations__sampleapi__Address="http://127.0.0.1:$backend_port" \
+        ReverseProxy__Routes__public__RateLimiterPolicy=Disable ReverseProxy__Routes__api__RateLimiterPolicy=Disable \
+        "${gateway_rl_env[@]}" \
+        "${gateway_auth_env[@]}" \
+        "$@" \
+        dotnet Gateway.Proxy.dll
+  }
+  start_gateway gateway "$gateway_port"
+  # The same gateway with per-request recording switched off (metrics, dashboard snapshots,
+  # request log): the anonymous row against it shows what recording costs.
+  if wants gateway-anon-nometrics; then
+    log "starting gateway proxy without request metrics on 127.0.0.1:$gateway_nometrics_port"
+    start_gateway gateway-nometrics "$gateway_nometrics_port" Gateway__Telemetry__Enabled=false
+  fi
 fi
 
 wants nginx && wait_ready nginx "$nginx_port" /api/hello "Hello from the sample API"
 wants yarp && wait_ready yarp "$yarp_port" /api/hello "Hello from the sample API"
 # /health covers the proxy's Redis connection (password included).
 wants_gateway && wait_ready gateway "$gateway_port" /health Healthy
+wants gateway-anon-nometrics && wait_ready gateway-nometrics "$gateway_nometrics_port" /health Healthy
 
-if wants gateway-anon; then
+if wants gateway-anon || wants gateway-anon-nometrics; then
   # The gateway's anonymous route: /public/... where /api/... requires a credential (the
   # authentication work), /api/... before that. The first that answers without one is measured.
   gateway_anon_path=
@@ -329,6 +343,8 @@ wants nginx && add_row nginx "nginx (1 worker, keepalive upstream)" "http://127.
 wants yarp && add_row yarp "bare YARP" "http://127.0.0.1:$yarp_port/api/hello" "$pid_yarp"
 wants gateway-anon && add_row gateway-anon "gateway, anonymous route ($gateway_anon_path), no rate limit" \
   "http://127.0.0.1:$gateway_port$gateway_anon_path" "$pid_gateway $pid_redis_server"
+wants gateway-anon-nometrics && add_row gateway-anon-nometrics "same, request metrics off (Gateway:Telemetry:Enabled=false)" \
+  "http://127.0.0.1:$gateway_nometrics_port$gateway_anon_path" "$pid_gateway_nometrics $pid_redis_server"
 # Charged with the auth service and PostgreSQL as well: with the token cached they should cost
 # nothing per request, and the column shows whether they do.
 wants gateway-auth && add_row gateway-auth "gateway, authenticated (cached token), no rate limit" \

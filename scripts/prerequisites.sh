@@ -17,8 +17,13 @@ fi
 have_command redis-server || need_packages+=(redis-server)
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || need_packages+=(postgresql)
 
+# The dashboard's build restores Chart.js from npm (pinned by Gateway.Dashboard/package-lock.json).
+have_command npm || need_packages+=(nodejs npm)
+
 case "$purpose" in
   test)
+    # The dashboard's end-to-end test drives Debian's Chromium through Playwright.
+    have_command chromium || need_packages+=(chromium)
     ;;
   bench)
     have_command nginx || need_packages+=(nginx)

@@ -72,8 +72,7 @@ internal static class DashboardExtensions
 
     public static WebApplication UseDashboardPipeline(this WebApplication app)
     {
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseProblemDetailsErrors();
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -50,19 +50,7 @@ internal static class ApplicationServiceExtensions
     /// Every error the gateway produces itself (including YARP's bare 502/504) becomes an
     /// RFC 9457 problem details body.
     /// </summary>
-    public static WebApplication UseGatewayErrors(this WebApplication app)
-    {
-        app.UseExceptionHandler(new ExceptionHandlerOptions
-        {
-            // A malformed request (bad JSON, body too large, ...) is the client's error: keep its
-            // 4xx status instead of reporting a 500 from the gateway.
-            StatusCodeSelector = exception => exception is BadHttpRequestException badRequest
-                ? badRequest.StatusCode
-                : StatusCodes.Status500InternalServerError,
-        });
-        app.UseStatusCodePages();
-        return app;
-    }
+    public static WebApplication UseGatewayErrors(this WebApplication app) => app.UseProblemDetailsErrors();
 
     /// <summary>
     /// Telemetry outermost; then authentication (a cache lookup), so rate limits can key on the
