@@ -21,7 +21,7 @@ public sealed class DashboardBrowserTests(GatewayAppFixture fixture, ITestOutput
     private static readonly TimeSpan UpdateTimeout = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task SignIn_TrafficShowsUp_StoppedReplicaMarkedGone()
+    public async Task SignIn_TrafficShowsUp_StoppedReplicaMarkedGone_ReconnectsAfterDashboardRestart()
     {
         Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: scripts/prerequisites.sh test installs the Debian package chromium.");
         using var playwright = await Playwright.CreateAsync();
@@ -117,6 +117,24 @@ public sealed class DashboardBrowserTests(GatewayAppFixture fixture, ITestOutput
             await Fixture.App.ResourceCommands.ExecuteCommandAsync(stopped, KnownResourceCommands.StartCommand, cts.Token);
             await ResourceReplicas.WaitForAllHealthyAsync(Fixture.App, "proxy", 2, cts.Token);
         }
+
+        // The dashboard itself goes away: the page says so, and reconnects by itself when it is back.
+        await Fixture.App.ResourceCommands.ExecuteCommandAsync("dashboard", KnownResourceCommands.StopCommand, cts.Token);
+        try
+        {
+            await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", new System.Text.RegularExpressions.Regex("^(reconnecting|disconnected)$"));
+        }
+        finally
+        {
+            await Fixture.App.ResourceCommands.ExecuteCommandAsync("dashboard", KnownResourceCommands.StartCommand, cts.Token);
+            await Fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("dashboard", cts.Token);
+        }
+
+        var framesBefore = await page.EvaluateAsync<int>("() => window.gatewayDashboard.frames");
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = 60_000 });
+        await Poll.UntilAsync(
+            async _ => await page.EvaluateAsync<int>("() => window.gatewayDashboard.frames") > framesBefore ? "more frames" : null,
+            UpdateTimeout, "frames after the dashboard came back");
     }
 
     private static async Task<Totals> ReadTotalsAsync(IPage page) => new(
