@@ -7,8 +7,10 @@ namespace Gateway.Bench.Micro;
 
 /// <summary>
 /// <see cref="ProxyMetrics.RequestCompleted"/>, once per proxied request: with nobody listening
-/// (no exporter) and with a <see cref="MeterListener"/> subscribed to the proxy's meter that
-/// receives every measurement and does nothing with it (the floor of what an exporter adds).
+/// (no exporter), with a <see cref="MeterListener"/> subscribed to the proxy's meter that
+/// receives every measurement and does nothing with it (the floor of what an exporter adds), and
+/// with the dashboard's <see cref="RequestStatsListener"/> recording into the per-route table
+/// (what every proxy replica runs).
 /// </summary>
 [MemoryDiagnoser]
 public class MetricsBenchmarks
@@ -16,15 +18,28 @@ public class MetricsBenchmarks
     private ServiceProvider? _services;
     private ProxyMetrics? _metrics;
     private MeterListener? _listener;
+    private RequestStatsListener? _dashboard;
 
-    [Params(false, true)]
-    public bool Listening { get; set; }
+    public enum Listener
+    {
+        None,
+        Discarding,
+        Dashboard,
+    }
+
+    [Params(Listener.None, Listener.Discarding, Listener.Dashboard)]
+    public Listener Listening { get; set; }
 
     [GlobalSetup]
     public void Setup()
     {
         (_metrics, _services) = Shared.CreateMetrics();
-        if (Listening)
+        if (Listening == Listener.Dashboard)
+        {
+            _dashboard = new RequestStatsListener(_metrics, new RouteStatsTable());
+        }
+
+        if (Listening == Listener.Discarding)
         {
             _listener = new MeterListener
             {
@@ -46,6 +61,7 @@ public class MetricsBenchmarks
     public void Cleanup()
     {
         _listener?.Dispose();
+        _dashboard?.Dispose();
         _services?.Dispose();
     }
 
