@@ -47,6 +47,7 @@ bench_init() {
   started=()      # "pid:starttime:name", in start order
   client_pid=     # the load generator while it runs
   cleanup_files=() # files outside the work directory to delete on exit (bench/profile.sh's perf maps)
+  helpers=()       # "pid:starttime" of other short-lived tools while they run (bench/profile.sh's perf)
   clk_tck=$(getconf CLK_TCK)
   trap cleanup EXIT
   trap 'exit 130' INT
@@ -83,6 +84,10 @@ cleanup() {
   trap - EXIT
   local entry pid start name deadline alive
   [[ -n $client_pid ]] && kill -TERM "$client_pid" 2>/dev/null
+  for entry in "${helpers[@]}"; do
+    IFS=: read -r pid start <<<"$entry"
+    ours_alive "$pid" "$start" && kill -TERM "$pid" 2>/dev/null
+  done
   # Newest first: the proxies go before the backend, auth service and databases they talk to.
   for ((i = ${#started[@]} - 1; i >= 0; i--)); do
     IFS=: read -r pid start name <<<"${started[i]}"
