@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets variables for the scripts that source it
-# Shared by bench/run.sh and bench/auth-grpc.sh (sourced, not run; the caller sets BENCH_DIR and
+# Shared by bench/run.sh, bench/profile.sh and bench/auth-grpc.sh (sourced, not run; the caller sets BENCH_DIR and
 # REPO_DIR and runs under `set -euo pipefail`): process bookkeeping that stops every started process
 # by PID, loopback helpers, Release builds into bench/artifacts, and the start-up of Redis,
 # PostgreSQL and Gateway.Auth the way the AppHost's executables path runs them.
@@ -46,6 +46,8 @@ bench_init() {
   work_dir=$(mktemp -d -t gateway-bench.XXXXXXXX)
   started=()      # "pid:starttime:name", in start order
   client_pid=     # the load generator while it runs
+  cleanup_files=() # files outside the work directory to delete on exit (bench/profile.sh's perf maps)
+  helpers=()       # "pid:starttime" of other short-lived tools while they run (bench/profile.sh's perf)
   clk_tck=$(getconf CLK_TCK)
   trap cleanup EXIT
   trap 'exit 130' INT
@@ -82,6 +84,10 @@ cleanup() {
   trap - EXIT
   local entry pid start name deadline alive
   [[ -n $client_pid ]] && kill -TERM "$client_pid" 2>/dev/null
+  for entry in "${helpers[@]}"; do
+    IFS=: read -r pid start <<<"$entry"
+    ours_alive "$pid" "$start" && kill -TERM "$pid" 2>/dev/null
+  done
   # Newest first: the proxies go before the backend, auth service and databases they talk to.
   for ((i = ${#started[@]} - 1; i >= 0; i--)); do
     IFS=: read -r pid start name <<<"${started[i]}"
@@ -106,6 +112,7 @@ cleanup() {
   done
   wait 2>/dev/null
   rm -rf "$work_dir"
+  ((${#cleanup_files[@]})) && rm -f "${cleanup_files[@]}"
   exit "$status"
 }
 
@@ -271,6 +278,122 @@ start_auth() { # name grpc-port http-port postgres-port postgres-password redis-
       Kestrel__Endpoints__grpc__Url="http://127.0.0.1:$2" Kestrel__Endpoints__grpc__Protocols=Http2 \
       Kestrel__Endpoints__http__Url="http://127.0.0.1:$3" Kestrel__Endpoints__http__Protocols=Http1 \
       dotnet Gateway.Auth.dll
+}
+
+# --- the benchmark's own servers (bench/run.sh, bench/profile.sh) -----------------------------
+# The sample backend (Production, its usual service defaults).
+start_backend() { # name port
+  log "starting sample backend on 127.0.0.1:$2"
+  start_server "$1" "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.SampleApi)" "${dotnet_settings[@]}" \
+    ASPNETCORE_URLS="http://127.0.0.1:$2" \
+    dotnet Gateway.SampleApi.dll
+}
+
+# bench/Gateway.Bench.BareYarp: one catch-all route to the backend, nothing else.
+start_bare_yarp() { # name port backend-port
+  log "starting bare YARP on 127.0.0.1:$2"
+  start_server "$1" "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Bench.BareYarp)" "${dotnet_settings[@]}" \
+    ASPNETCORE_URLS="http://127.0.0.1:$2" \
+    ReverseProxy__Clusters__backend__Destinations__backend__Address="http://127.0.0.1:$3" \
+    dotnet Gateway.Bench.BareYarp.dll
+}
+
+# The rate limited routes: /rl-<mode>/... (rewritten to /api/...), authenticated like /api and
+# limited per user from the plan by a policy bench-<mode> in that mode (strict or batched). They
+# are added next to the shipped configuration, which stays as it is. Sets gateway_rl_env.
+gateway_rl_routes() { # mode...
+  local mode route policy
+  gateway_rl_env=()
+  for mode in "$@"; do
+    route=ReverseProxy__Routes__rl-$mode policy=Gateway__RateLimiting__Policies__bench-$mode
+    gateway_rl_env+=(
+      "${route}__ClusterId=sampleapi" "${route}__AuthorizationPolicy=authenticated"
+      "${route}__RateLimiterPolicy=bench-$mode" "${route}__Match__Path=/rl-$mode/{**rest}"
+      "${route}__Transforms__0__PathPattern=/api/{**rest}"
+      "${policy}__Partition=User" "${policy}__Mode=${mode^}"
+    )
+  done
+}
+
+# shellcheck disable=SC2154  # backend_port, redis_port, redis_password, gateway_auth_env: the caller sets them
+# The real Gateway.Proxy with its own appsettings.json (routes, auth cache, logging) as shipped;
+# only what the AppHost would inject is supplied, with the sampleapi cluster pointing straight at
+# the backend ($backend_port), Redis at $redis_port/$redis_password, plus gateway_rl_env and
+# gateway_auth_env (the auth service's gRPC address in place of service discovery). The anonymous
+# and cached-token routes run without rate limiting (YARP's "Disable" policy on `public` and
+# `api`): the shipped limits would turn most of a load test into 429s, and rate limiting gets
+# routes of its own.
+start_gateway() { # name port [setting...]
+  local name=$1 port=$2
+  shift 2
+  ConnectionStrings__redis="127.0.0.1:$redis_port,password=$redis_password" \
+    start_server "$name" "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Proxy)" "${dotnet_settings[@]}" \
+      ASPNETCORE_URLS="http://127.0.0.1:$port" \
+      ReverseProxy__Clusters__sampleapi__Destinations__sampleapi__Address="http://127.0.0.1:$backend_port" \
+      ReverseProxy__Routes__public__RateLimiterPolicy=Disable ReverseProxy__Routes__api__RateLimiterPolicy=Disable \
+      "${gateway_rl_env[@]}" \
+      "${gateway_auth_env[@]}" \
+      "$@" \
+      dotnet Gateway.Proxy.dll
+}
+
+# The gateway's anonymous route: /public/... where /api/... requires a credential (the
+# authentication work), /api/... before that. Sets gateway_anon_path to the first that answers
+# 200 without one.
+find_anon_path() { # gateway-port
+  local path response
+  gateway_anon_path=
+  for path in /public/hello /api/hello; do
+    response=$(http_get "$1" "$path" || true)
+    if [[ $response == "HTTP/1.1 200 "* && $response == *"Hello from the sample API"* ]]; then
+      gateway_anon_path=$path
+      return 0
+    fi
+  done
+  fail_with_log gateway "the gateway answered neither /public/hello nor /api/hello without a credential"
+}
+
+# POSTs a JSON body read from stdin (so no secret is on a command line) to the gateway; prints
+# the body, then the status code on the last line.
+gateway_post_json() { # gateway-port path
+  curl -sS --max-time 30 -H 'Content-Type: application/json' --data-binary @- \
+    -w '\n%{http_code}' "http://127.0.0.1:$1$2"
+}
+
+# A user of its own, signed up and logged in through the gateway's public account endpoints; the
+# access token (1 h lifetime) is then served from the proxy's auth cache. Checks that /api/hello
+# answers 401 without the token and 200 with it. Sets auth_header.
+sign_up_bench_user() { # gateway-port
+  local port=$1 user password credentials response token
+  user="bench-$(random_secret | cut -c1-12)"
+  password=$(random_secret)
+  credentials="{\"userName\":\"$user\",\"password\":\"$password\"}"
+  response=$(gateway_post_json "$port" /auth/register <<<"$credentials") || fail_with_log gateway "POST /auth/register failed"
+  [[ ${response##*$'\n'} == 201 ]] || fail_with_log auth "POST /auth/register answered ${response##*$'\n'}: ${response%$'\n'*}"
+  response=$(gateway_post_json "$port" /auth/login <<<"$credentials") || fail_with_log gateway "POST /auth/login failed"
+  [[ ${response##*$'\n'} == 200 ]] || fail_with_log auth "POST /auth/login answered ${response##*$'\n'}"
+  token=$(sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p' <<<"${response%$'\n'*}")
+  [[ -n $token ]] || die "the login answer has no accessToken"
+  auth_header="Authorization: Bearer $token"
+  # The route must really be authenticated (401 without the token) and let the token through.
+  response=$(http_get "$port" /api/hello || true)
+  [[ $response == "HTTP/1.1 401 "* ]] || fail_with_log gateway "GET /api/hello without a token answered: ${response%%$'\n'*}"
+  response=$(http_get "$port" /api/hello "$auth_header" || true)
+  [[ $response == "HTTP/1.1 200 "* && $response == *"Hello from the sample API"* ]] \
+    || fail_with_log gateway "GET /api/hello with the token answered: ${response%%$'\n'*}"
+}
+
+# A rate limited route must refuse a request without the token and let $auth_header through with
+# the limiting headers set (the limiter ran).
+check_rl_route() { # gateway-port mode
+  local response
+  response=$(http_get "$1" "/rl-$2/hello" || true)
+  [[ $response == "HTTP/1.1 401 "* ]] || fail_with_log gateway "GET /rl-$2/hello without a token answered: ${response%%$'\n'*}"
+  response=$(http_get "$1" "/rl-$2/hello" "$auth_header" || true)
+  [[ $response == "HTTP/1.1 200 "* && $response == *"Hello from the sample API"* ]] \
+    || fail_with_log gateway "GET /rl-$2/hello with the token answered: ${response%%$'\n'*}"
+  grep -qi '^RateLimit-Policy: "bench-'"$2"'"' <<<"$response" \
+    || fail_with_log gateway "GET /rl-$2/hello answered without a RateLimit-Policy header of bench-$2"
 }
 
 # --- results ---------------------------------------------------------------------------------

@@ -125,10 +125,7 @@ if wants_auth; then
   start_postgres postgres "$postgres_port" "$postgres_password"
 fi
 
-log "starting sample backend on 127.0.0.1:$backend_port"
-start_server backend "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.SampleApi)" "${dotnet_settings[@]}" \
-  ASPNETCORE_URLS="http://127.0.0.1:$backend_port" \
-  dotnet Gateway.SampleApi.dll
+start_backend backend "$backend_port"
 
 if wants nginx; then
   log "starting nginx on 127.0.0.1:$nginx_port"
@@ -172,13 +169,7 @@ EOF
   start_server nginx "${server_pin[@]}" nginx -p "$work_dir/nginx" -c "$work_dir/nginx/nginx.conf" -e stderr
 fi
 
-if wants yarp; then
-  log "starting bare YARP on 127.0.0.1:$yarp_port"
-  start_server yarp "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Bench.BareYarp)" "${dotnet_settings[@]}" \
-    ASPNETCORE_URLS="http://127.0.0.1:$yarp_port" \
-    ReverseProxy__Clusters__backend__Destinations__backend__Address="http://127.0.0.1:$backend_port" \
-    dotnet Gateway.Bench.BareYarp.dll
-fi
+wants yarp && start_bare_yarp yarp "$yarp_port" "$backend_port"
 
 # One password-protected Redis shared by the proxy and the auth service, as under the AppHost
 # (revocations travel through it).
@@ -198,42 +189,16 @@ if wants_auth; then
   gateway_auth_env=(Gateway__AuthService__Address="http://127.0.0.1:$auth_grpc_port")
 fi
 
-# The rate limited rows: two routes of their own, /rl-strict/... and /rl-batched/... (rewritten
-# to /api/...), authenticated like /api and limited per user from the plan by a policy in each
-# mode. They are added next to the shipped configuration, which stays as it is.
-gateway_rl_env=()
+# The rate limited rows: routes of their own (gateway_rl_routes, bench/lib.sh).
+rl_modes=()
 for mode in strict batched; do
-  wants "gateway-rl-$mode" || continue
-  route=ReverseProxy__Routes__rl-$mode policy=Gateway__RateLimiting__Policies__bench-$mode
-  gateway_rl_env+=(
-    "${route}__ClusterId=sampleapi" "${route}__AuthorizationPolicy=authenticated"
-    "${route}__RateLimiterPolicy=bench-$mode" "${route}__Match__Path=/rl-$mode/{**rest}"
-    "${route}__Transforms__0__PathPattern=/api/{**rest}"
-    "${policy}__Partition=User" "${policy}__Mode=${mode^}"
-  )
+  if wants "gateway-rl-$mode"; then rl_modes+=("$mode"); fi
 done
+gateway_rl_routes "${rl_modes[@]}"
 
 if wants_gateway; then
   log "starting gateway proxy on 127.0.0.1:$gateway_port"
-  # The proxy's own appsettings.json (routes, auth cache, logging) as shipped; only what the
-  # AppHost would inject is supplied here, with the sampleapi cluster pointing straight at the
-  # backend and the auth service's gRPC address in place of service discovery. The anonymous and
-  # cached-token rows measure the gateway without rate limiting (YARP's "Disable" policy on their
-  # two routes): the shipped limits would turn most of a load test into 429s, and rate limiting
-  # gets rows of its own.
-  start_gateway() { # name port [setting...]
-    local name=$1 port=$2
-    shift 2
-    ConnectionStrings__redis="127.0.0.1:$redis_port,password=$redis_password" \
-      start_server "$name" "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Proxy)" "${dotnet_settings[@]}" \
-        ASPNETCORE_URLS="http://127.0.0.1:$port" \
-        ReverseProxy__Clusters__sampleapi__Destinations__sampleapi__Address="http://127.0.0.1:$backend_port" \
-        ReverseProxy__Routes__public__RateLimiterPolicy=Disable ReverseProxy__Routes__api__RateLimiterPolicy=Disable \
-        "${gateway_rl_env[@]}" \
-        "${gateway_auth_env[@]}" \
-        "$@" \
-        dotnet Gateway.Proxy.dll
-  }
+  # The shipped configuration plus what the AppHost would inject: start_gateway, bench/lib.sh.
   start_gateway gateway "$gateway_port"
   # The same gateway with per-request recording switched off (metrics, dashboard snapshots,
   # request log): the anonymous row against it shows what recording costs.
@@ -250,59 +215,15 @@ wants_gateway && wait_ready gateway "$gateway_port" /health Healthy
 wants gateway-anon-nometrics && wait_ready gateway-nometrics "$gateway_nometrics_port" /health Healthy
 
 if wants gateway-anon || wants gateway-anon-nometrics; then
-  # The gateway's anonymous route: /public/... where /api/... requires a credential (the
-  # authentication work), /api/... before that. The first that answers without one is measured.
-  gateway_anon_path=
-  for path in /public/hello /api/hello; do
-    response=$(http_get "$gateway_port" "$path" || true)
-    if [[ $response == "HTTP/1.1 200 "* && $response == *"Hello from the sample API"* ]]; then
-      gateway_anon_path=$path
-      break
-    fi
-  done
-  [[ -n $gateway_anon_path ]] || fail_with_log gateway "the gateway answered neither /public/hello nor /api/hello without a credential"
+  find_anon_path "$gateway_port"
 fi
-
-# POSTs a JSON body read from stdin (so no secret is on a command line) to the gateway; prints
-# the body, then the status code on the last line.
-gateway_post_json() { # path
-  curl -sS --max-time 30 -H 'Content-Type: application/json' --data-binary @- \
-    -w '\n%{http_code}' "http://127.0.0.1:$gateway_port$1"
-}
 
 if wants_auth; then
   # /health is healthy once the schema is migrated.
   wait_ready auth "$auth_http_port" /health Healthy
-  # A user of its own, signed up and logged in through the gateway's public account endpoints;
-  # the access token (1 h lifetime) is then served from the proxy's auth cache.
-  bench_user="bench-$(random_secret | cut -c1-12)"
-  bench_password=$(random_secret)
-  credentials="{\"userName\":\"$bench_user\",\"password\":\"$bench_password\"}"
-  response=$(gateway_post_json /auth/register <<<"$credentials") || fail_with_log gateway "POST /auth/register failed"
-  [[ ${response##*$'\n'} == 201 ]] || fail_with_log auth "POST /auth/register answered ${response##*$'\n'}: ${response%$'\n'*}"
-  response=$(gateway_post_json /auth/login <<<"$credentials") || fail_with_log gateway "POST /auth/login failed"
-  [[ ${response##*$'\n'} == 200 ]] || fail_with_log auth "POST /auth/login answered ${response##*$'\n'}"
-  access_token=$(sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p' <<<"${response%$'\n'*}")
-  [[ -n $access_token ]] || die "the login answer has no accessToken"
-  auth_header="Authorization: Bearer $access_token"
-  # The route must really be authenticated (401 without the token) and let the token through.
-  response=$(http_get "$gateway_port" /api/hello || true)
-  [[ $response == "HTTP/1.1 401 "* ]] || fail_with_log gateway "GET /api/hello without a token answered: ${response%%$'\n'*}"
-  response=$(http_get "$gateway_port" /api/hello "$auth_header" || true)
-  [[ $response == "HTTP/1.1 200 "* && $response == *"Hello from the sample API"* ]] \
-    || fail_with_log gateway "GET /api/hello with the token answered: ${response%%$'\n'*}"
-  # The rate limited routes must let the token through with the limiting headers set (the
-  # limiter ran), and refuse a request without it.
-  for mode in strict batched; do
-    wants "gateway-rl-$mode" || continue
-    response=$(http_get "$gateway_port" "/rl-$mode/hello" || true)
-    [[ $response == "HTTP/1.1 401 "* ]] || fail_with_log gateway "GET /rl-$mode/hello without a token answered: ${response%%$'\n'*}"
-    response=$(http_get "$gateway_port" "/rl-$mode/hello" "$auth_header" || true)
-    [[ $response == "HTTP/1.1 200 "* && $response == *"Hello from the sample API"* ]] \
-      || fail_with_log gateway "GET /rl-$mode/hello with the token answered: ${response%%$'\n'*}"
-    grep -qi '^RateLimit-Policy: "bench-'"$mode"'"' <<<"$response" \
-      || fail_with_log gateway "GET /rl-$mode/hello answered without a RateLimit-Policy header of bench-$mode"
-  done
+  # A user of its own, signed up through the gateway; sets auth_header (bench/lib.sh).
+  sign_up_bench_user "$gateway_port"
+  for mode in "${rl_modes[@]}"; do check_rl_route "$gateway_port" "$mode"; done
 fi
 
 # Every process of ours on the server core, to tell our CPU use from other processes'.
