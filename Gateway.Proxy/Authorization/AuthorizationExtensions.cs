@@ -28,7 +28,10 @@ internal static class AuthorizationExtensions
     public static IHostApplicationBuilder AddGatewayAuthorization(this IHostApplicationBuilder builder)
     {
         var configured = builder.Configuration.GetSection(SectionName).Get<Dictionary<string, RoutePolicyOptions>>() ?? [];
-        var authenticated = new AuthorizationPolicyBuilder(GatewayAuthentication.Scheme).RequireAuthenticatedUser().Build();
+        // No scheme named on the policies: the gateway scheme is the default one, so the
+        // authentication middleware has already set HttpContext.User. Naming it would make the
+        // policy evaluator authenticate again and merge a new principal on every request.
+        var authenticated = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
 
         builder.Services.AddAuthorizationBuilder()
             .SetDefaultPolicy(authenticated)
@@ -46,7 +49,7 @@ internal static class AuthorizationExtensions
 
                 options.AddPolicy(name, p =>
                 {
-                    p.AddAuthenticationSchemes(GatewayAuthentication.Scheme).RequireAuthenticatedUser();
+                    p.RequireAuthenticatedUser();
                     if (policy.Roles.Length > 0)
                     {
                         p.RequireRole(policy.Roles);

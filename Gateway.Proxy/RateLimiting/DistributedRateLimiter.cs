@@ -16,7 +16,9 @@ internal sealed record RateLimitSpec(
 /// <item>Keys known to be over the limit are refused locally until Redis said they may retry
 /// (as Envoy's ratelimit does): floods cost no round trips.</item>
 /// <item>Batched mode spends locally a slice of quota reserved atomically in Redis; the slice
-/// expires with its window, so the global count never exceeds the limit.</item>
+/// expires with its window, so the global count never exceeds the limit. The next slice is
+/// reserved in the background when a quarter of the current one is left, so requests of a busy
+/// key do not queue behind the round trip.</item>
 /// <item>When Redis cannot answer, the policy's fail mode decides.</item>
 /// </list>
 /// The allowed fast paths are a clock read and an Interlocked operation: no lock, no allocation.
@@ -98,6 +100,7 @@ internal sealed class DistributedRateLimiter : RateLimiter
         if (_spec.Mode == RateLimitMode.Batched && TryTakeFromSlice(now))
         {
             _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.AllowedFromSlice);
+            PrefetchIfLow();
             return ValueTask.FromResult<RateLimitLease>(Allow(now));
         }
 
@@ -175,6 +178,28 @@ internal sealed class DistributedRateLimiter : RateLimiter
     private volatile bool _lastRefillFailed;
     private int _waiters;
 
+    /// <summary>
+    /// Starts reserving the next slice, without waiting for it, once the current one runs low.
+    /// Worst case this holds up to 1¼ slices per replica at a window's end (the README's
+    /// under-admission bound counts it).
+    /// </summary>
+    private void PrefetchIfLow()
+    {
+        if (Volatile.Read(ref _sliceTokens) > Math.Max(1, _spec.BatchSize / 4) || Volatile.Read(ref _refill) is { IsCompleted: false })
+        {
+            return;
+        }
+
+        lock (_refillLock)
+        {
+            if (_refill is not { IsCompleted: false })
+            {
+                // RefillAsync reports failures through its result fields, never by throwing.
+                _refill = RefillAsync();
+            }
+        }
+    }
+
     private async Task RefillAsync()
     {
         // A slice covers the requests already waiting for it (a burst), at least the configured
@@ -191,9 +216,20 @@ internal sealed class DistributedRateLimiter : RateLimiter
         Record(answer, now);
         if (answer.Granted > 0)
         {
-            // The slice belongs to this window: it must not be spent in the next one.
-            Volatile.Write(ref _sliceExpires, now + ToTimestamp(answer.Reset));
-            Interlocked.Add(ref _sliceTokens, answer.Granted);
+            // The slice belongs to its window: it must not be spent in the next one. A slice of a
+            // new window replaces what is left of the old one (given up: under-admission, never
+            // over-admission); another slice of the same window adds to it.
+            var expires = now + ToTimestamp(answer.Reset);
+            if (expires - Volatile.Read(ref _sliceExpires) > ToTimestamp(TimeSpan.FromSeconds(_spec.WindowSeconds / 2d)))
+            {
+                Volatile.Write(ref _sliceTokens, answer.Granted);
+            }
+            else
+            {
+                Interlocked.Add(ref _sliceTokens, answer.Granted);
+            }
+
+            Volatile.Write(ref _sliceExpires, expires);
         }
         else
         {
