@@ -47,7 +47,12 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddServiceDiscoveryDestinationResolver()
-            .AddTransforms<IdentityTransformProvider>();
+            .AddTransforms<IdentityTransformProvider>()
+            .ConfigureHttpClient((_, handler) =>
+                // Kestrel accepts UTF-8 request header values; HttpClient refuses non-ASCII ones unless
+                // told an encoding, which made such a request a 502. Forward the same bytes instead
+                // (a cluster's own HttpRequest.RequestHeaderEncoding still wins).
+                handler.RequestHeaderEncodingSelector ??= (_, _) => System.Text.Encoding.UTF8);
 
         return builder;
     }
