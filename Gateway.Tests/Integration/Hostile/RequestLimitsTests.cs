@@ -73,6 +73,29 @@ public sealed class RequestLimitsTests(GatewayAppFixture fixture) : HostileTestB
         Assert.Equal(1, sink.Requests);
     }
 
+    [Fact]
+    public async Task ProxiedRoute_ChunkedBodyOverLimit_413Problem_BackendNeverGetsTheWholeBody()
+    {
+        await using var sink = new SinkListener(Fixture.SinkPort);
+        var head = RawHttp.Request("POST", "/sink/upload", [("Transfer-Encoding", "chunked")]);
+        var chunk = new byte[1024 * 1024];
+        var body = new List<byte>();
+        for (var i = 0; i < (ProxiedMaxBodyBytes / chunk.Length) + 1; i++)
+        {
+            body.AddRange(Encoding.ASCII.GetBytes($"{chunk.Length:X}\r\n"));
+            body.AddRange(chunk);
+            body.AddRange("\r\n"u8.ToArray());
+        }
+
+        body.AddRange("0\r\n\r\n"u8.ToArray());
+
+        var response = await RawHttp.SendAsync(ProxyPort(0), SourceAddress(70, 8), [.. head, .. body]);
+
+        Assert.NotNull(response);
+        AssertProblem(response, 413);
+        Assert.True(sink.CompleteBodies == 0, "the sink received a complete oversize body");
+    }
+
     public static TheoryData<string, int> OversizeHeads() => new()
     {
         // Kestrel:Limits:MaxRequestHeadersTotalSize = 32 KiB.
