@@ -55,8 +55,12 @@ internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, IProblemD
     private async Task RejectAsync(HttpContext context, long max)
     {
         context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-        // The body is not read: closing the connection keeps a client from streaming it anyway.
-        context.Response.Headers.Connection = "close";
+        // The body is not read: closing an HTTP/1.x connection keeps a client from streaming it
+        // anyway (HTTP/2 has no Connection header; Kestrel resets the stream instead).
+        if (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol))
+        {
+            context.Response.Headers.Connection = "close";
+        }
         await problemDetails.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
