@@ -18,7 +18,7 @@ namespace Gateway.Tests.Integration.Hostile;
 [Collection(GatewayAppCollection.Name)]
 public sealed class HostileRequestTests(GatewayAppFixture fixture, ITestOutputHelper output) : HostileTestBase(fixture)
 {
-    /// <summary>The <c>per-user</c> policy's limit for callers without a valid credential (appsettings.json).</summary>
+    /// <summary>The per-address budget of a rejected credential: <c>per-user</c> AnonymousLimit and <c>failed-credentials</c> Limit (appsettings.json).</summary>
     private const int AnonymousLimitPerAddress = 60;
 
     public sealed record HostileRequest(string Method, string Target, (string Name, string Value)[] Headers, byte[]? Body)
@@ -217,17 +217,25 @@ public sealed class HostileRequestTests(GatewayAppFixture fixture, ITestOutputHe
         Assert.DoesNotContain(headers.Keys, name => name is "x-forwarded-prefix" or "x_forwarded_for" or "x-real-ip" or "forwarded");
     }
 
-    [Fact]
-    public async Task SprayingRandomTokens_429AfterThePerAddressBudget_OtherAddressesUnaffected()
+    /// <summary>
+    /// <c>/api/hello</c> has a per-user route policy; <c>/gateway/diagnostics</c> has none and answers
+    /// 401 for an invalid token but 403 for a valid non-admin one (a validity oracle), so only the
+    /// failed-credential limit (<c>Gateway:RateLimiting:FailedCredentialPolicy</c>) throttles it.
+    /// Regression: guesses against it were never throttled.
+    /// </summary>
+    [Theory]
+    [InlineData("/api/hello", 1)]
+    [InlineData("/gateway/diagnostics", 3)]
+    public async Task SprayingRandomTokens_429AfterThePerAddressBudget_OtherAddressesUnaffected(string path, int sourceBlock)
     {
         var address = Logs.ProxyReplicas[0].Address;
-        using var sprayer = SourceAddressClient.Create(address, SourceAddress(62, 1));
+        using var sprayer = SourceAddressClient.Create(address, SourceAddress(62, sourceBlock));
         var tokens = HostileGen.Credential.Array[AnonymousLimitPerAddress + 30].Single();
 
         var statuses = new List<HttpStatusCode>();
         foreach (var (token, i) in tokens.Select((t, i) => (t, i)))
         {
-            var request = new HttpRequestMessage(HttpMethod.Get, "/api/hello");
+            var request = new HttpRequestMessage(HttpMethod.Get, path);
             request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
             // Claiming to be someone else buys nothing: the peer is not a trusted proxy.
             request.Headers.TryAddWithoutValidation("X-Forwarded-For", $"10.{i % 256}.0.1");
@@ -245,8 +253,8 @@ public sealed class HostileRequestTests(GatewayAppFixture fixture, ITestOutputHe
         Assert.True(statuses.Count(s => s == HttpStatusCode.TooManyRequests) >= 30);
 
         // Another client address still gets its own answer (401 for its bad token, not 429).
-        using var other = SourceAddressClient.Create(address, SourceAddress(62, 2));
-        using var otherResponse = await other.SendAsync(ProxyReplicas.Get("/api/hello", tokens[0]));
+        using var other = SourceAddressClient.Create(address, SourceAddress(62, sourceBlock + 1));
+        using var otherResponse = await other.SendAsync(ProxyReplicas.Get(path, tokens[0]));
         Assert.Equal(HttpStatusCode.Unauthorized, otherResponse.StatusCode);
 
         // And a real user behind the sprayer's address is limited by their own plan, not the spray.
