@@ -2,6 +2,7 @@ using Gateway.Auth.Data;
 using Gateway.Auth.Grpc;
 using Gateway.Auth.Invalidation;
 using Gateway.Auth.Security;
+using Grpc.AspNetCore.Server;
 using Grpc.AspNetCore.Server.Model;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -9,9 +10,6 @@ namespace Gateway.Auth.Extensions;
 
 internal static class ApplicationServiceExtensions
 {
-    /// <summary>Largest gRPC message accepted: every field has a small limit, so this is generous.</summary>
-    private const int MaxMessageBytes = 64 * 1024;
-
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<AuthOptions>()
@@ -43,11 +41,16 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DatabaseInitializer>());
         builder.Services.AddHealthChecks().AddCheck<DatabaseInitializer>("schema");
 
-        builder.Services.AddGrpc(grpc =>
-        {
-            grpc.MaxReceiveMessageSize = MaxMessageBytes;
-            grpc.Interceptors.Add<ErrorMappingInterceptor>();
-        });
+        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ErrorMappingInterceptor>());
+        // Message size limits are configuration ("Grpc" in appsettings.json): every field has a small
+        // limit, so the largest message accepted is small too, and a bigger one is RESOURCE_EXHAUSTED
+        // before it is deserialized.
+        builder.Services.AddOptions<GrpcServiceOptions>().BindConfiguration("Grpc")
+            .Validate(grpc => grpc.MaxReceiveMessageSize is > 0, "Grpc:MaxReceiveMessageSize must be set to a positive size.")
+            .ValidateOnStart();
+        // Kestrel's header and request line limits come from "Kestrel:Limits", bound explicitly.
+        var kestrelLimits = builder.Configuration.GetSection("Kestrel:Limits");
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrelLimits.Bind(kestrel.Limits));
         // Malformed request messages are INVALID_ARGUMENT, not UNKNOWN: replace the default method
         // discovery with one whose deserializers say so (see StrictRequestMethodProvider).
         builder.Services.RemoveAll(typeof(IServiceMethodProvider<>));

@@ -1,5 +1,6 @@
 using Gateway.Auth.V1;
 using Gateway.Proxy.AuthService;
+using Gateway.Proxy.Limits;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -19,6 +20,8 @@ internal static class AccountsApi
             .WithTags("Accounts")
             // Per client address, so password guessing and sign-up floods are bounded per client.
             .RequireRateLimiting("auth-endpoints")
+            // A user name and a password fit in a few hundred bytes: refuse big bodies before reading them.
+            .WithAccountsBodyLimit(app.ServiceProvider)
             .AddEndpointFilter(async (context, next) =>
             {
                 try

@@ -10,6 +10,9 @@ internal static class GrpcProblems
     /// <summary>Trailer in which the auth service says when a throttled client may retry.</summary>
     public const string RetryAfterTrailer = "retry-after";
 
+    /// <summary>The public text of every 503: what the gRPC client reports then names internal addresses and errors.</summary>
+    public const string UnavailableDetail = "The identity service is unavailable. Retry later.";
+
     public static int StatusCodeFor(StatusCode code) => code switch
     {
         StatusCode.InvalidArgument or StatusCode.OutOfRange => StatusCodes.Status400BadRequest,
@@ -41,11 +44,16 @@ internal static class GrpcProblems
                 break;
         }
 
-        // The auth service's details name the field and never echo a value; internal failures
-        // (502) get a generic text instead of whatever the service said.
-        var detail = status == StatusCodes.Status502BadGateway
-            ? "The identity service failed to answer."
-            : exception.Status.Detail;
+        // The auth service's 4xx details name the field and never echo a value. 5xx details are
+        // generic: an internal failure says nothing useful to a client, and an unreachable service's
+        // detail comes from the gRPC client itself, with the service's internal address and the
+        // socket error in it.
+        var detail = status switch
+        {
+            StatusCodes.Status502BadGateway => "The identity service failed to answer.",
+            StatusCodes.Status503ServiceUnavailable => UnavailableDetail,
+            _ => exception.Status.Detail,
+        };
         return TypedResults.Problem(detail: detail, statusCode: status);
     }
 }

@@ -22,4 +22,10 @@ internal static class GatewayAuthentication
 
     /// <summary><see cref="Microsoft.AspNetCore.Http.HttpContext.Items"/> key set when the auth service could not answer.</summary>
     public static readonly object UnavailableItemKey = new();
+
+    /// <summary>
+    /// <see cref="Microsoft.AspNetCore.Http.HttpContext.Items"/> key set when the request presented a
+    /// malformed, unknown, expired or revoked credential (not when the auth service could not answer).
+    /// </summary>
+    public static readonly object RejectedCredentialItemKey = new();
 }

@@ -64,8 +64,7 @@ internal sealed partial class GatewayAuthenticationHandler(
         // Wrong shape, oversized, control characters: no lookup, no network call.
         if (credential.Length > CredentialKey.MaxCredentialLength || !CredentialShape.IsPlausible(credential))
         {
-            _failure = "The credential is not valid.";
-            return InvalidCredential;
+            return Rejected("The credential is not valid.");
         }
 
         var cacheKey = CredentialKey.From(credential);
@@ -73,8 +72,7 @@ internal sealed partial class GatewayAuthenticationHandler(
         {
             if (principal is null)
             {
-                _failure = "The credential is not valid.";
-                return InvalidCredential;
+                return Rejected("The credential is not valid.");
             }
 
             return principal.Authenticated;
@@ -92,8 +90,9 @@ internal sealed partial class GatewayAuthenticationHandler(
             case AuthLookupStatus.Valid:
                 return AuthenticateResult.Success(lookup.Principal!.Ticket);
             case AuthLookupStatus.Invalid:
-                _failure = "The credential is not valid, has expired or was revoked.";
-                return AuthenticateResult.Fail(_failure);
+                const string reason = "The credential is not valid, has expired or was revoked.";
+                MarkRejected(reason);
+                return AuthenticateResult.Fail(reason);
             default:
                 Context.Items[GatewayAuthentication.UnavailableItemKey] = lookup.RetryAfter;
                 Log.Unavailable(Logger, key);
@@ -124,8 +123,24 @@ internal sealed partial class GatewayAuthenticationHandler(
 
     private Task<AuthenticateResult> Fail(string reason)
     {
-        _failure = reason;
+        MarkRejected(reason);
         return Task.FromResult(AuthenticateResult.Fail(reason));
+    }
+
+    private Task<AuthenticateResult> Rejected(string reason)
+    {
+        MarkRejected(reason);
+        return InvalidCredential;
+    }
+
+    /// <summary>
+    /// Remembers that the caller presented a credential that is definitely not valid, so that the
+    /// failed-credential limit applies to this request whatever its route (token guessing).
+    /// </summary>
+    private void MarkRejected(string reason)
+    {
+        _failure = reason;
+        Context.Items[GatewayAuthentication.RejectedCredentialItemKey] = true;
     }
 
     private async Task WriteProblemAsync(string detail)

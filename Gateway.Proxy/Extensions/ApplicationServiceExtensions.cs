@@ -2,6 +2,7 @@ using Gateway.Proxy.Authentication;
 using Gateway.Proxy.Authorization;
 using Gateway.Proxy.AuthService;
 using Gateway.Proxy.Forwarding;
+using Gateway.Proxy.Limits;
 using Gateway.Proxy.RateLimiting;
 using Gateway.Proxy.Telemetry;
 
@@ -29,11 +30,16 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton<ClientAddressResolver>();
         builder.Services.AddSingleton<RetryBudget>();
         builder.AddGatewayRateLimiting();
+        builder.AddRequestLimits();
 
+        var kestrelLimits = builder.Configuration.GetSection("Kestrel:Limits");
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
         {
             // Nothing to gain from advertising the server software.
             kestrel.AddServerHeader = false;
+            // Header, request line and default body limits are configuration (appsettings.json), bound
+            // explicitly so that they apply however the host was built.
+            kestrelLimits.Bind(kestrel.Limits);
         });
 
         builder.Services.AddProblemDetails();
@@ -41,7 +47,12 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddServiceDiscoveryDestinationResolver()
-            .AddTransforms<IdentityTransformProvider>();
+            .AddTransforms<IdentityTransformProvider>()
+            .ConfigureHttpClient((_, handler) =>
+                // Kestrel accepts UTF-8 request header values; HttpClient refuses non-ASCII ones unless
+                // told an encoding, which made such a request a 502. Forward the same bytes instead
+                // (a cluster's own HttpRequest.RequestHeaderEncoding still wins).
+                handler.RequestHeaderEncodingSelector ??= (_, _) => System.Text.Encoding.UTF8);
 
         return builder;
     }
@@ -53,13 +64,15 @@ internal static class ApplicationServiceExtensions
     public static WebApplication UseGatewayErrors(this WebApplication app) => app.UseProblemDetailsErrors();
 
     /// <summary>
-    /// Telemetry outermost; then authentication (a cache lookup), so rate limits can key on the
+    /// Telemetry outermost; then the body size limit (an oversize request costs no lookup, no quota
+    /// and reaches no backend); then authentication (a cache lookup), so rate limits can key on the
     /// caller; then rate limiting, before authorization, so that requests with bad credentials
     /// are limited per client address too; then authorization. YARP routes name their policies.
     /// </summary>
     public static WebApplication UseGatewayPipeline(this WebApplication app)
     {
         app.UseGatewayTelemetry();
+        app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();

@@ -8,12 +8,16 @@ namespace Gateway.Proxy.Forwarding;
 /// <summary>
 /// On every route: the backend learns who the caller is from headers only the gateway sets.
 /// <list type="bullet">
-/// <item>Client-sent <c>X-User-*</c> and <c>X-Gateway-*</c> headers are dropped (no spoofing).</item>
+/// <item>Client-sent <c>X-User-*</c> and <c>X-Gateway-*</c> headers are dropped (no spoofing), also when
+/// spelled with underscores (<c>X_User_Id</c>): CGI-style backends (PHP, WSGI, Rack) read
+/// <c>X_User_Id</c> and <c>X-User-Id</c> as the same variable.</item>
 /// <item><c>X-User-Id</c>, <c>X-User-Name</c>, <c>X-User-Plan</c>, <c>X-User-Roles</c> are set for an authenticated caller.</item>
 /// <item><c>Authorization</c> and <c>X-Api-Key</c> are not forwarded unless the route's metadata
 /// says <c>ForwardCredentials: true</c>.</item>
 /// <item><c>X-Forwarded-For</c> is the socket address, or the incoming chain plus the socket
-/// address when the peer is a trusted proxy; <c>Forwarded</c> from clients is dropped.</item>
+/// address when the peer is a trusted proxy. <c>X-Forwarded-Proto</c>/<c>-Host</c> are the gateway's
+/// own unless a trusted proxy sent them; every other client-sent <c>X-Forwarded-*</c>,
+/// <c>Forwarded</c> and <c>X-Real-IP</c> is dropped.</item>
 /// </list>
 /// </summary>
 internal sealed class IdentityTransformProvider(ClientAddressResolver clients) : ITransformProvider
@@ -47,8 +51,7 @@ internal sealed class IdentityTransformProvider(ClientAddressResolver clients) :
 
             foreach (var header in request.Headers)
             {
-                if (header.Key.StartsWith("X-User-", StringComparison.OrdinalIgnoreCase)
-                    || header.Key.StartsWith("X-Gateway-", StringComparison.OrdinalIgnoreCase))
+                if (IsGatewayOwned(header.Key))
                 {
                     outgoing.Remove(header.Key);
                 }
@@ -73,28 +76,77 @@ internal sealed class IdentityTransformProvider(ClientAddressResolver clients) :
         });
     }
 
+    /// <summary>
+    /// Headers only the gateway may set: <c>X-User-*</c> and <c>X-Gateway-*</c>, in any case and with
+    /// '_' in place of '-' (which many backends treat alike).
+    /// </summary>
+    internal static bool IsGatewayOwned(string headerName) =>
+        HasPrefix(headerName, "x-user-") || HasPrefix(headerName, "x-gateway-");
+
+    /// <summary>Proxy-chain headers: believed only from a trusted proxy, otherwise replaced or dropped.</summary>
+    internal static bool IsForwardingHeader(string headerName) =>
+        HasPrefix(headerName, "x-forwarded-") || HasPrefix(headerName, "x-real-ip") || HasPrefix(headerName, "forwarded");
+
+    /// <summary>Case-insensitive prefix match in which '_' and '-' are the same character.</summary>
+    private static bool HasPrefix(string name, string lowerCasePrefix)
+    {
+        if (name.Length < lowerCasePrefix.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < lowerCasePrefix.Length; i++)
+        {
+            var c = char.ToLowerInvariant(name[i]);
+            if (c == '_')
+            {
+                c = '-';
+            }
+
+            if (c != lowerCasePrefix[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private void SetForwardedFor(RequestTransformContext transform)
     {
         var outgoing = transform.ProxyRequest.Headers;
+        var request = transform.HttpContext.Request;
         var remote = transform.HttpContext.Connection.RemoteIpAddress;
-        var incoming = transform.HttpContext.Request.Headers["X-Forwarded-For"];
+        var socket = remote is { IsIPv4MappedToIPv6: true } ? remote.MapToIPv4() : remote;
+        var trusted = socket is not null && clients.IsTrusted(socket);
 
-        outgoing.Remove("X-Forwarded-For");
-        outgoing.Remove("Forwarded");
-        if (remote is null)
+        var incomingFor = request.Headers["X-Forwarded-For"];
+        var incomingProto = request.Headers["X-Forwarded-Proto"];
+        var incomingHost = request.Headers["X-Forwarded-Host"];
+
+        // YARP copied every client header; without this a client could claim https, another host,
+        // a path prefix or a client address (X-Real-IP, X_Forwarded_For, Forwarded) to the backend.
+        foreach (var header in request.Headers)
+        {
+            if (IsForwardingHeader(header.Key))
+            {
+                outgoing.Remove(header.Key);
+            }
+        }
+
+        if (socket is null)
         {
             return;
         }
 
-        var socket = remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote;
         var value = socket.ToString();
-        if (incoming.Count > 0 && clients.IsTrusted(socket))
+        if (trusted && incomingFor.Count > 0)
         {
-            value = string.Join(", ", [.. incoming, value]);
+            value = string.Join(", ", [.. incomingFor, value]);
         }
 
         outgoing.TryAddWithoutValidation("X-Forwarded-For", value);
-        outgoing.TryAddWithoutValidation("X-Forwarded-Proto", transform.HttpContext.Request.Scheme);
-        outgoing.TryAddWithoutValidation("X-Forwarded-Host", transform.HttpContext.Request.Host.Value);
+        outgoing.TryAddWithoutValidation("X-Forwarded-Proto", trusted && incomingProto.Count > 0 ? incomingProto.ToString() : request.Scheme);
+        outgoing.TryAddWithoutValidation("X-Forwarded-Host", trusted && incomingHost.Count > 0 ? incomingHost.ToString() : request.Host.Value);
     }
 }

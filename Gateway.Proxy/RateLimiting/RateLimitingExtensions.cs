@@ -39,10 +39,27 @@ internal static class RateLimitingExtensions
             {
                 options.AddPolicy(name, context => context.RequestServices.GetRequiredService<RateLimitPartitioner>().Partition(context, name));
             }
+
+            if (configured.FailedCredentialPolicy is { Length: > 0 } failedCredentials)
+            {
+                if (!configured.Policies.ContainsKey(failedCredentials))
+                {
+                    throw new InvalidOperationException(
+                        $"{RateLimitingOptions.SectionName}:FailedCredentialPolicy names '{failedCredentials}', which is not a configured policy.");
+                }
+
+                options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, PartitionKey>(context =>
+                    context.Items.ContainsKey(GatewayAuthentication.RejectedCredentialItemKey)
+                        ? context.RequestServices.GetRequiredService<RateLimitPartitioner>().Partition(context, failedCredentials)
+                        : Unlimited);
+            }
         });
 
         return builder;
     }
+
+    /// <summary>Requests without a rejected credential: the global limiter lets them through untouched.</summary>
+    private static readonly RateLimitPartition<PartitionKey> Unlimited = RateLimitPartition.GetNoLimiter(default(PartitionKey));
 
     private static async ValueTask OnRejectedAsync(OnRejectedContext context, CancellationToken cancellationToken)
     {

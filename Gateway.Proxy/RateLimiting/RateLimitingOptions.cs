@@ -78,6 +78,14 @@ internal sealed class RateLimitingOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Policy applied, on top of any route policy, to every request whose credential was rejected
+    /// (malformed, unknown, expired, revoked), whatever its endpoint: token guessing is throttled per
+    /// client address even where a route has no limit of its own or the response tells a valid
+    /// credential from an invalid one (401 vs 403). Empty disables it.
+    /// </summary>
+    public string FailedCredentialPolicy { get; set; } = string.Empty;
+
     /// <summary>Named policies, referenced by routes through <c>RateLimiterPolicy</c>.</summary>
     public Dictionary<string, RateLimitPolicyOptions> Policies { get; set; } = new(StringComparer.Ordinal);
 }

@@ -24,6 +24,12 @@ public sealed class GatewayAppFixture : IAsyncLifetime
 
     public static readonly string[] ProjectResources = ["sampleapi", "auth", "proxy", "dashboard"];
 
+    /// <summary>
+    /// Destination of the anonymous test route <c>/sink/...</c>: nothing listens there unless a test
+    /// does, to see exactly which bytes the proxy forwards (or that it forwards none).
+    /// </summary>
+    public int SinkPort { get; } = FreeLoopbackPort();
+
     private readonly string _dataDirectory = TestPaths.NewTempDirectory("gateway-tests-pg");
 
     public DistributedApplication App { get; private set; } = null!;
@@ -79,6 +85,10 @@ public sealed class GatewayAppFixture : IAsyncLifetime
             .WithEnvironment("ReverseProxy__Routes__broken__AuthorizationPolicy", "anonymous")
             .WithEnvironment("ReverseProxy__Routes__broken__Match__Path", "/broken/{**rest}")
             .WithEnvironment("ReverseProxy__Clusters__broken__Destinations__closed__Address", "http://127.0.0.1:1")
+            .WithEnvironment("ReverseProxy__Routes__sink__ClusterId", "sink")
+            .WithEnvironment("ReverseProxy__Routes__sink__AuthorizationPolicy", "anonymous")
+            .WithEnvironment("ReverseProxy__Routes__sink__Match__Path", "/sink/{**rest}")
+            .WithEnvironment("ReverseProxy__Clusters__sink__Destinations__sink__Address", "http://127.0.0.1:" + SinkPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
             // Half of this cluster refuses connections: safe requests are retried on the other half.
             .WithEnvironment("ReverseProxy__Routes__retry__ClusterId", "retry")
             .WithEnvironment("ReverseProxy__Routes__retry__AuthorizationPolicy", "anonymous")
@@ -119,6 +129,27 @@ public sealed class GatewayAppFixture : IAsyncLifetime
             .WithEnvironment($"ReverseProxy__Routes__rl-{name}__RateLimiterPolicy", $"test-{name}")
             .WithEnvironment($"ReverseProxy__Routes__rl-{name}__Match__Path", $"/rl/{name}/{{**rest}}")
             .WithEnvironment($"ReverseProxy__Routes__rl-{name}__Transforms__0__PathPattern", "/api/{**rest}");
+    }
+
+    /// <summary>
+    /// A free port below the ephemeral range: a port the OS hands out itself could meanwhile be the
+    /// local end of some outgoing connection, and a test could then not listen on it.
+    /// </summary>
+    private static int FreeLoopbackPort()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                probe.Start();
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException) when (attempt < 100)
+            {
+            }
+        }
     }
 
     public async Task DisposeAsync()

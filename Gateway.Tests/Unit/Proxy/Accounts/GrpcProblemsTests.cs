@@ -46,6 +46,10 @@ public sealed class GrpcProblemsTests
         {
             Assert.Equal("The identity service failed to answer.", detail);
         }
+        else if (expectedStatus == 503)
+        {
+            Assert.Equal(GrpcProblems.UnavailableDetail, detail);
+        }
         else
         {
             Assert.Equal("field: secret-free detail", detail);
