@@ -11,6 +11,7 @@ internal sealed class ChaosOptions
           --soak        measure capacity, then hold ~70% of it for --minutes (default 5)
           --workers N   concurrent request loops (default 8)
           --hold S      seconds each fault is held before the restart (default 10)
+          --only NAME   only this fault: redis, auth, postgres, proxy or sampleapi (repeatable)
         """;
 
     public bool Soak { get; private set; }
@@ -20,6 +21,9 @@ internal sealed class ChaosOptions
     public int Workers { get; private set; } = 8;
 
     public TimeSpan Hold { get; private set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Faults to run; empty: all of them.</summary>
+    public List<string> Only { get; } = [];
 
     public static ChaosOptions Parse(string[] args)
     {
@@ -39,6 +43,9 @@ internal sealed class ChaosOptions
                     break;
                 case "--hold":
                     options.Hold = TimeSpan.FromSeconds(PositiveInt(args, ++i));
+                    break;
+                case "--only" when i + 1 < args.Length:
+                    options.Only.Add(args[++i]);
                     break;
                 default:
                     throw new ArgumentException($"Unknown option '{args[i]}'.");

@@ -43,7 +43,7 @@ internal sealed class FaultRunner(ChaosApp app, ChaosOptions options)
         var warmupEndMs = traffic.NowMs + 3000;
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
 
-        foreach (var fault in Faults)
+        foreach (var fault in Faults.Where(f => options.Only.Count == 0 || options.Only.Contains(f.Name)))
         {
             outcomes.Add(await InjectAsync(fault, traffic, cancellationToken));
         }
