@@ -54,6 +54,9 @@ internal sealed class ChaosApp : IAsyncDisposable
             // Failing health checks are the point of a fault run, not news.
             .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None));
 
+        // Logs to stderr: stdout is the report.
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {
             // As in GatewayAppFixture: no dashboard collects telemetry, and exporting to nothing
