@@ -12,6 +12,7 @@ var authDb = infrastructure.AuthDatabase;
 
 // A small downstream service, so routing, timeouts and breakers have something to show.
 var sampleApi = builder.AddProject<Projects.Gateway_SampleApi>(ResourceNames.SampleApi)
+    .WithDirectHttpEndpoint()
     .WithHttpHealthCheck("/health");
 
 // Identity: users, credentials, tokens and API keys over gRPC (internal only).

@@ -54,6 +54,15 @@ internal static class ApplicationServiceExtensions
                 // (a cluster's own HttpRequest.RequestHeaderEncoding still wins).
                 handler.RequestHeaderEncodingSelector ??= (_, _) => System.Text.Encoding.UTF8);
 
+        // YARP's passive check judges a destination on its failure rate over DetectionWindowSize
+        // (default 60 s), also on the first request after the reactivation period (10 s in our
+        // clusters) ends: a backend that came back was ejected again by its own first success, for
+        // as long as its old failures stayed in the window (over a minute, seen by chaos/run.sh).
+        // A window shorter than the reactivation period judges it on requests sent since then.
+        builder.Services.AddOptions<Yarp.ReverseProxy.Health.TransportFailureRateHealthPolicyOptions>()
+            .Configure(options => options.DetectionWindowSize = TimeSpan.FromSeconds(5))
+            .BindConfiguration("Gateway:Forwarding:PassiveHealth");
+
         return builder;
     }
 
