@@ -17,6 +17,7 @@ var sampleApi = builder.AddProject<Projects.Gateway_SampleApi>(ResourceNames.Sam
 
 // Identity: users, credentials, tokens and API keys over gRPC (internal only).
 var auth = builder.AddProject<Projects.Gateway_Auth>(ResourceNames.Auth)
+    .WithDirectHttpEndpoint()
     .WithGrpcEndpoint()
     .WithDemoUsers(builder)
     .WithReference(authDb).WaitFor(authDb)

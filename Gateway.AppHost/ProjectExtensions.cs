@@ -53,6 +53,18 @@ internal static class ProjectExtensions
     public static IResourceBuilder<ProjectResource> WithGrpcEndpoint(this IResourceBuilder<ProjectResource> project)
     {
         project.WithHttpEndpoint(name: ResourceNames.GrpcEndpoint, env: "GRPC_PORT");
+        if (project.ApplicationBuilder.ExecutionContext.IsRunMode)
+        {
+            // Not behind DCP's proxy (see WithDirectHttpEndpoint): with the service down, calls
+            // must meet a refused connection (UNAVAILABLE at once), not hang until their deadline.
+            var port = FreePort.Next();
+            project.WithEndpoint(ResourceNames.GrpcEndpoint, endpoint =>
+            {
+                endpoint.IsProxied = false;
+                endpoint.Port = port;
+                endpoint.TargetPort = port;
+            });
+        }
 
         // Loopback when run locally, like Aspire's own ASPNETCORE_URLS; every interface in a container.
         var host = project.ApplicationBuilder.ExecutionContext.IsPublishMode ? "*" : "localhost";

@@ -42,6 +42,13 @@ public sealed class ProxyResilienceTests(GatewayAppFixture fixture) : ProxyTestB
                 Assert.Equal("application/problem+json", uncached.Content.Headers.ContentType?.MediaType);
                 Assert.True(uncached.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
             }
+
+            // Account calls meet a refused connection: 503 at once, not after their 10 s deadline
+            // (a client giving up after 5 s would throw here if the call hung).
+            using var impatient = new HttpClient { BaseAddress = Replicas.Clients[0].BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+            using var login = await impatient.PostAsJsonAsync("/auth/login", new { userName = "someone", password = "whatever-password" });
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, login.StatusCode);
+            Assert.Equal("application/problem+json", login.Content.Headers.ContentType?.MediaType);
         }
         finally
         {
