@@ -6,8 +6,17 @@ using StackExchange.Redis;
 namespace Gateway.Proxy.RateLimiting;
 
 /// <summary>What one partition of a policy is limited to.</summary>
+/// <remarks>
+/// Batched mode: <see cref="SliceCap"/> is the largest slice sized from traffic (limit ÷ (replicas ×
+/// divisor), at most <see cref="MaxBatchSize"/>); <see cref="SliceTarget"/> how much of the key's
+/// recent traffic a slice should cover; requests already waiting may ask for up to
+/// <see cref="MaxBatchSize"/>.
+/// </remarks>
 internal sealed record RateLimitSpec(
-    string Policy, string Key, int Limit, int WindowSeconds, RateLimitMode Mode, int BatchSize, int MaxBatchSize, RateLimitFailMode FailMode, int Replicas);
+    string Policy, string Key, int Limit, int WindowSeconds, RateLimitMode Mode, int SliceCap, int MaxBatchSize, RateLimitFailMode FailMode, int Replicas)
+{
+    public TimeSpan SliceTarget { get; init; } = TimeSpan.FromMilliseconds(100);
+}
 
 /// <summary>
 /// A <see cref="RateLimiter"/> for one key of one policy (ASP.NET's partitioned limiter keeps one
@@ -16,9 +25,11 @@ internal sealed record RateLimitSpec(
 /// <item>Keys known to be over the limit are refused locally until Redis said they may retry
 /// (as Envoy's ratelimit does): floods cost no round trips.</item>
 /// <item>Batched mode spends locally a slice of quota reserved atomically in Redis; the slice
-/// expires with its window, so the global count never exceeds the limit. The next slice is
-/// reserved in the background when a quarter of the current one is left, so requests of a busy
-/// key do not queue behind the round trip.</item>
+/// expires with its window, so the global count never exceeds the limit. Slices are sized to the
+/// key's recent traffic (about <see cref="RateLimitSpec.SliceTarget"/> of it, up to the cap), so
+/// a hot key costs a few round trips per second whatever its rate and a quiet key holds almost
+/// nothing back. The next slice is reserved in the background when a quarter of the current one
+/// is left, so requests of a busy key do not queue behind the round trip.</item>
 /// <item>When Redis cannot answer, the policy's fail mode decides.</item>
 /// </list>
 /// The allowed fast paths are a clock read and an Interlocked operation: no lock, no allocation.
@@ -40,6 +51,9 @@ internal sealed class DistributedRateLimiter : RateLimiter
     private long _resetAt;
     private long _lastUsed;
     private Task? _refill;
+    private long _lastGrantAt;
+    private int _tokensAfterGrant;
+    private int _lastSliceSize = 1;
     private SlidingWindowRateLimiter? _fallback;
 
     public DistributedRateLimiter(RateLimitSpec spec, RedisRateLimitStore store, TimeProvider time, ProxyMetrics metrics, IHttpContextAccessor accessor)
@@ -185,7 +199,7 @@ internal sealed class DistributedRateLimiter : RateLimiter
     /// </summary>
     private void PrefetchIfLow()
     {
-        if (Volatile.Read(ref _sliceTokens) > Math.Max(1, _spec.BatchSize / 4) || Volatile.Read(ref _refill) is { IsCompleted: false })
+        if (Volatile.Read(ref _sliceTokens) > Math.Max(1, Volatile.Read(ref _lastSliceSize) / 4) || Volatile.Read(ref _refill) is { IsCompleted: false })
         {
             return;
         }
@@ -202,9 +216,11 @@ internal sealed class DistributedRateLimiter : RateLimiter
 
     private async Task RefillAsync()
     {
-        // A slice covers the requests already waiting for it (a burst), at least the configured
-        // batch: waiting requests spend what they asked for at once, so this adds no waste.
-        var requested = Math.Clamp(Volatile.Read(ref _waiters), _spec.BatchSize, Math.Max(_spec.BatchSize, _spec.MaxBatchSize));
+        // Traffic since the last grant: what was spent of it, over how long.
+        var started = _time.GetTimestamp();
+        var consumed = Volatile.Read(ref _tokensAfterGrant) - Math.Max(0, Volatile.Read(ref _sliceTokens));
+        var elapsed = Volatile.Read(ref _lastGrantAt) is var last and > 0 ? ToTimeSpan(started - last) : TimeSpan.Zero;
+        var requested = SliceSize(consumed, elapsed, Volatile.Read(ref _waiters), _spec);
         var decision = await _store.TryAcquireAsync(_redisKey, _spec.Limit, _spec.WindowSeconds, requested);
         var now = _time.GetTimestamp();
         _lastRefillFailed = decision is null;
@@ -220,21 +236,46 @@ internal sealed class DistributedRateLimiter : RateLimiter
             // new window replaces what is left of the old one (given up: under-admission, never
             // over-admission); another slice of the same window adds to it.
             var expires = now + ToTimestamp(answer.Reset);
+            int tokens;
             if (expires - Volatile.Read(ref _sliceExpires) > ToTimestamp(TimeSpan.FromSeconds(_spec.WindowSeconds / 2d)))
             {
-                Volatile.Write(ref _sliceTokens, answer.Granted);
+                tokens = answer.Granted;
+                Volatile.Write(ref _sliceTokens, tokens);
             }
             else
             {
-                Interlocked.Add(ref _sliceTokens, answer.Granted);
+                tokens = Interlocked.Add(ref _sliceTokens, answer.Granted);
             }
 
             Volatile.Write(ref _sliceExpires, expires);
+            Volatile.Write(ref _lastSliceSize, answer.Granted);
+            Volatile.Write(ref _tokensAfterGrant, tokens);
+            Volatile.Write(ref _lastGrantAt, now);
         }
         else
         {
             _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.Rejected);
         }
+    }
+
+    /// <summary>
+    /// Permits to ask Redis for: the key's traffic over the last slice scaled to
+    /// <see cref="RateLimitSpec.SliceTarget"/>, between 1 and <see cref="RateLimitSpec.SliceCap"/>
+    /// (a replica never holds back more than that at a window's end), or the requests already
+    /// waiting, up to <see cref="RateLimitSpec.MaxBatchSize"/> (they spend it at once: no waste).
+    /// A key's first reservation has no history and asks for what is waiting.
+    /// </summary>
+    internal static int SliceSize(int consumed, TimeSpan elapsed, int waiters, RateLimitSpec spec)
+    {
+        var demand = 1;
+        if (consumed > 0)
+        {
+            demand = elapsed <= TimeSpan.Zero
+                ? spec.SliceCap
+                : (int)Math.Clamp(Math.Ceiling(consumed * (spec.SliceTarget / elapsed)), 1, spec.SliceCap);
+        }
+
+        return Math.Max(demand, Math.Min(waiters, Math.Max(spec.SliceCap, spec.MaxBatchSize)));
     }
 
     private bool TryTakeFromSlice(long now)

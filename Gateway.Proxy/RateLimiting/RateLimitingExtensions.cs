@@ -147,10 +147,13 @@ internal sealed class DistributedRateLimiterFactory(
 {
     public DistributedRateLimiter Create(PartitionKey key, RateLimitingOptions settings)
     {
-        var batch = key.Mode == RateLimitMode.Batched
+        var cap = key.Mode == RateLimitMode.Batched
             ? Math.Clamp(key.Limit / (settings.Replicas * settings.BatchDivisor), 1, settings.MaxBatchSize)
             : 1;
-        var spec = new RateLimitSpec(key.Policy, key.Id, key.Limit, key.WindowSeconds, key.Mode, batch, settings.MaxBatchSize, key.FailMode, settings.Replicas);
+        var spec = new RateLimitSpec(key.Policy, key.Id, key.Limit, key.WindowSeconds, key.Mode, cap, settings.MaxBatchSize, key.FailMode, settings.Replicas)
+        {
+            SliceTarget = settings.SliceTarget,
+        };
         return new DistributedRateLimiter(spec, store, time, metrics, accessor);
     }
 }

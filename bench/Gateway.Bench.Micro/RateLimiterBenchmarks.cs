@@ -76,7 +76,7 @@ public class RateLimiterBenchmarks
     }
 
     private static RateLimitSpec Spec(RateLimitMode mode, int batch) =>
-        new("bench", "0b5a6f1e-5a7e-4c1e-9d0e-3f2a1b4c5d6e", 2_000_000_000, 60, mode, batch, 50, RateLimitFailMode.Local, 1);
+        new("bench", "0b5a6f1e-5a7e-4c1e-9d0e-3f2a1b4c5d6e", 2_000_000_000, 60, mode, batch, 1000, RateLimitFailMode.Local, 1);
 
     private static void SetField<T>(DistributedRateLimiter limiter, string name, T value) =>
         (typeof(DistributedRateLimiter).GetField(name, BindingFlags.Instance | BindingFlags.NonPublic)
