@@ -23,4 +23,17 @@ internal static class AuthenticationExtensions
 
         return builder;
     }
+
+    /// <summary>
+    /// ASP.NET Core's authentication middleware, run only for requests that carry a credential
+    /// header. Without one there is nothing to authenticate (the handler would answer "no result"
+    /// after being created and initialised for the request), the user stays anonymous, and a
+    /// protected route still challenges through the handler. Measured on the anonymous route:
+    /// the README's performance section.
+    /// </summary>
+    public static IApplicationBuilder UseGatewayAuthentication(this IApplicationBuilder app) =>
+        app.UseWhen(static context => HasCredentialHeader(context.Request.Headers), static branch => branch.UseAuthentication());
+
+    private static bool HasCredentialHeader(IHeaderDictionary headers) =>
+        headers.Authorization.Count > 0 || headers.ContainsKey(GatewayAuthentication.ApiKeyHeader);
 }

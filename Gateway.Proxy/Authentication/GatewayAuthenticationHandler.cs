@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
@@ -67,7 +68,7 @@ internal sealed partial class GatewayAuthenticationHandler(
             return Rejected("The credential is not valid.");
         }
 
-        var cacheKey = CredentialKey.From(credential);
+        var cacheKey = KeyOf(source, credential);
         if (cache.TryGet(cacheKey, out var principal))
         {
             if (principal is null)
@@ -80,6 +81,46 @@ internal sealed partial class GatewayAuthenticationHandler(
 
         var credentialText = credential.Length == source.Length ? source : credential.ToString();
         return ValidateAsync(cacheKey, credentialText);
+    }
+
+    /// <summary>
+    /// The credential's SHA-256, computed once per keep-alive connection for as long as the client
+    /// sends the same header: Kestrel hands out the same string instance for a request header
+    /// value that repeats on an HTTP/1.1 connection, so a reference comparison (same instance, hence
+    /// same immutable content) finds the last hash without hashing again. HTTP/2 streams of one
+    /// connection run concurrently and are not memoised.
+    /// </summary>
+    private CredentialKey KeyOf(string source, ReadOnlySpan<char> credential)
+    {
+        if (!HttpProtocol.IsHttp11(Request.Protocol) || Context.Features.Get<IConnectionItemsFeature>()?.Items is not { } items)
+        {
+            return CredentialKey.From(credential);
+        }
+
+        if (items.TryGetValue(typeof(CredentialMemo), out var value) && value is CredentialMemo memo)
+        {
+            if (ReferenceEquals(memo.Source, source))
+            {
+                return memo.Key;
+            }
+        }
+        else
+        {
+            memo = new CredentialMemo();
+            items[typeof(CredentialMemo)] = memo;
+        }
+
+        memo.Key = CredentialKey.From(credential);
+        memo.Source = source;
+        return memo.Key;
+    }
+
+    /// <summary>The last credential header of a connection and its hash (see <see cref="KeyOf"/>).</summary>
+    private sealed class CredentialMemo
+    {
+        public string? Source { get; set; }
+
+        public CredentialKey Key { get; set; }
     }
 
     private async Task<AuthenticateResult> ValidateAsync(CredentialKey key, string credential)

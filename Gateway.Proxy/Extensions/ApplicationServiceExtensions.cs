@@ -82,7 +82,7 @@ internal static class ApplicationServiceExtensions
     {
         app.UseGatewayTelemetry();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
-        app.UseAuthentication();
+        app.UseGatewayAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
         return app;

@@ -87,6 +87,42 @@ public sealed class ProxyAuthenticationTests(GatewayAppFixture fixture) : ProxyT
     }
 
     [Fact]
+    public async Task OneKeepAliveConnection_CredentialChangesBetweenRequests_EachRequestGetsItsOwnIdentity()
+    {
+        // The proxy reuses a credential's hash while a connection repeats the same header: a
+        // different credential on the same connection must never get the previous identity.
+        var (_, _, alice) = await AuthClients.NewLoggedInUserAsync();
+        var (_, _, bob) = await AuthClients.NewLoggedInUserAsync();
+        var bobKey = await AuthClients.Auth.CreateApiKeyAsync(new CreateApiKeyRequest { AccessToken = bob.AccessToken, Name = "memo" }, deadline: AuthClients.Deadline());
+        using var oneConnection = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 }) { BaseAddress = Replicas.Clients[0].BaseAddress };
+
+        var sequence = new (string? Bearer, string? ApiKey, string? ExpectedUser)[]
+        {
+            (alice.AccessToken, null, alice.UserId),
+            (alice.AccessToken, null, alice.UserId),
+            (bob.AccessToken, null, bob.UserId),
+            (alice.AccessToken, null, alice.UserId),
+            (alice.AccessToken + "x", null, null),
+            (null, null, null),
+            (null, bobKey.ApiKey, bob.UserId),
+            (alice.AccessToken, null, alice.UserId),
+        };
+        foreach (var (bearer, apiKey, expectedUser) in sequence)
+        {
+            using var response = await oneConnection.SendAsync(ProxyReplicas.Get("/api/echo", bearer, apiKey));
+            if (expectedUser is null)
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+                continue;
+            }
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var echo = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(expectedUser, echo.GetProperty("headers").GetProperty("X-User-Id").GetString());
+        }
+    }
+
+    [Fact]
     public async Task RoleAndPlanRoutes_WrongCaller_403_PlanChangeAppliesOnEveryReplica()
     {
         var (userName, _, login) = await AuthClients.NewLoggedInUserAsync();
