@@ -31,8 +31,20 @@ internal static class AuthenticationExtensions
     /// protected route still challenges through the handler. Measured on the anonymous route:
     /// the README's performance section.
     /// </summary>
-    public static IApplicationBuilder UseGatewayAuthentication(this IApplicationBuilder app) =>
+    public static IApplicationBuilder UseGatewayAuthentication(this IApplicationBuilder app)
+    {
         app.UseWhen(static context => HasCredentialHeader(context.Request.Headers), static branch => branch.UseAuthentication());
+
+        // WebApplication inserts UseAuthentication at the very start of the pipeline unless the
+        // root builder records that it is already there, and UseAuthentication inside a UseWhen
+        // branch records it on the branch only: without this mark every request would be
+        // authenticated first, before the body limit (RequestLimitsTests proves the order).
+        app.Properties[AuthenticationMiddlewareSetKey] = true;
+        return app;
+    }
+
+    /// <summary>The <see cref="IApplicationBuilder.Properties"/> key <c>UseAuthentication</c> sets (not a public constant).</summary>
+    private const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
 
     private static bool HasCredentialHeader(IHeaderDictionary headers) =>
         headers.Authorization.Count > 0 || headers.ContainsKey(GatewayAuthentication.ApiKeyHeader);

@@ -22,9 +22,10 @@ internal enum RateLimitMode
     Strict,
 
     /// <summary>
-    /// Each replica reserves a slice of quota atomically and spends it locally until the window
-    /// ends: still never over the limit, far fewer round trips, but a replica's unspent slice is
-    /// lost (under-admission of at most replicas × (batch − 1) per window).
+    /// Each replica reserves a slice of quota atomically (sized to its recent traffic on the key)
+    /// and spends it locally until the window ends: still never over the limit, far fewer round
+    /// trips, but a replica's unspent slice is lost (under-admission of at most
+    /// replicas × (cap + cap ÷ 4 − 1) per window; README, "Rate limiting").
     /// </summary>
     Batched,
 }

@@ -74,6 +74,29 @@ public sealed class RequestLimitsTests(GatewayAppFixture fixture) : HostileTestB
     }
 
     [Fact]
+    public async Task ProxiedRoute_DeclaredBodyOverLimit_WithUnknownTokens_413BeforeAnyCredentialLookup()
+    {
+        // The body limit runs before authentication: an oversize request costs no auth-service
+        // call, even with a well-formed credential nobody has seen (a cache miss otherwise).
+        var adminToken = await AuthClients.AdminTokenAsync(Fixture.App);
+        using var replica = new HttpClient { BaseAddress = Logs.ProxyReplicas[0].Address, Timeout = ProxyReplicas.RequestTimeout };
+        var callsBefore = await ProxyReplicas.ValidateCallsAsync(replica, adminToken);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var token = "gw_at_" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+            var head = RawHttp.Request("POST", "/sink/upload", [
+                ("Authorization", "Bearer " + token),
+                ("Content-Length", (ProxiedMaxBodyBytes + 1).ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+            var response = await RawHttp.SendAsync(ProxyPort(0), SourceAddress(70, 20 + i), [.. head, .. new byte[1024]]);
+            Assert.NotNull(response);
+            AssertProblem(response, 413);
+        }
+
+        Assert.Equal(callsBefore, await ProxyReplicas.ValidateCallsAsync(replica, adminToken));
+    }
+
+    [Fact]
     public async Task ProxiedRoute_ChunkedBodyOverLimit_413Problem_BackendNeverGetsTheWholeBody()
     {
         await using var sink = new SinkListener(Fixture.SinkPort);
