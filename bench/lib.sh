@@ -298,31 +298,26 @@ start_bare_yarp() { # name port backend-port
     dotnet Gateway.Bench.BareYarp.dll
 }
 
-# The rate limited routes: /rl-<mode>/... (rewritten to /api/...), authenticated like /api and
-# limited per user from the plan by a policy bench-<mode> in that mode (strict or batched). They
-# are added next to the shipped configuration, which stays as it is. Sets gateway_rl_env.
-gateway_rl_routes() { # mode...
-  local mode route policy
-  gateway_rl_env=()
-  for mode in "$@"; do
-    route=ReverseProxy__Routes__rl-$mode policy=Gateway__RateLimiting__Policies__bench-$mode
-    gateway_rl_env+=(
-      "${route}__ClusterId=sampleapi" "${route}__AuthorizationPolicy=authenticated"
-      "${route}__RateLimiterPolicy=bench-$mode" "${route}__Match__Path=/rl-$mode/{**rest}"
-      "${route}__Transforms__0__PathPattern=/api/{**rest}"
-      "${policy}__Partition=User" "${policy}__Mode=${mode^}"
-    )
-  done
+# The rate limited rows run gateways of their own, identical to the main one except that the
+# shipped /api route carries a per-user policy bench-<mode> (strict or batched): same route, same
+# path, same transforms as the cached-token row, so the rows differ by the limiter alone. Sets
+# gateway_rl_settings to the extra settings of that gateway (start_gateway's later settings win).
+gateway_rl_settings_for() { # mode
+  gateway_rl_settings=(
+    "ReverseProxy__Routes__api__RateLimiterPolicy=bench-$1"
+    "Gateway__RateLimiting__Policies__bench-$1__Partition=User"
+    "Gateway__RateLimiting__Policies__bench-$1__Mode=${1^}"
+  )
 }
 
 # shellcheck disable=SC2154  # backend_port, redis_port, redis_password, gateway_auth_env: the caller sets them
 # The real Gateway.Proxy with its own appsettings.json (routes, auth cache, logging) as shipped;
 # only what the AppHost would inject is supplied, with the sampleapi cluster pointing straight at
-# the backend ($backend_port), Redis at $redis_port/$redis_password, plus gateway_rl_env and
-# gateway_auth_env (the auth service's gRPC address in place of service discovery). The anonymous
-# and cached-token routes run without rate limiting (YARP's "Disable" policy on `public` and
-# `api`): the shipped limits would turn most of a load test into 429s, and rate limiting gets
-# routes of its own.
+# the backend ($backend_port), Redis at $redis_port/$redis_password, plus gateway_auth_env (the
+# auth service's gRPC address in place of service discovery). The anonymous and cached-token
+# routes run without rate limiting (YARP's "Disable" policy on `public` and `api`): the shipped
+# limits would turn most of a load test into 429s; the rate limited rows get gateways of their own
+# (gateway_rl_settings_for).
 start_gateway() { # name port [setting...]
   local name=$1 port=$2
   shift 2
@@ -331,7 +326,6 @@ start_gateway() { # name port [setting...]
       ASPNETCORE_URLS="http://127.0.0.1:$port" \
       ReverseProxy__Clusters__sampleapi__Destinations__sampleapi__Address="http://127.0.0.1:$backend_port" \
       ReverseProxy__Routes__public__RateLimiterPolicy=Disable ReverseProxy__Routes__api__RateLimiterPolicy=Disable \
-      "${gateway_rl_env[@]}" \
       "${gateway_auth_env[@]}" \
       "$@" \
       dotnet Gateway.Proxy.dll
@@ -383,17 +377,17 @@ sign_up_bench_user() { # gateway-port
     || fail_with_log gateway "GET /api/hello with the token answered: ${response%%$'\n'*}"
 }
 
-# A rate limited route must refuse a request without the token and let $auth_header through with
-# the limiting headers set (the limiter ran).
+# A rate limited gateway must refuse a request without the token and let $auth_header through
+# with the limiting headers of its policy set (the limiter ran).
 check_rl_route() { # gateway-port mode
   local response
-  response=$(http_get "$1" "/rl-$2/hello" || true)
-  [[ $response == "HTTP/1.1 401 "* ]] || fail_with_log gateway "GET /rl-$2/hello without a token answered: ${response%%$'\n'*}"
-  response=$(http_get "$1" "/rl-$2/hello" "$auth_header" || true)
+  response=$(http_get "$1" /api/hello || true)
+  [[ $response == "HTTP/1.1 401 "* ]] || fail_with_log "gateway-rl-$2" "GET /api/hello without a token answered: ${response%%$'\n'*}"
+  response=$(http_get "$1" /api/hello "$auth_header" || true)
   [[ $response == "HTTP/1.1 200 "* && $response == *"Hello from the sample API"* ]] \
-    || fail_with_log gateway "GET /rl-$2/hello with the token answered: ${response%%$'\n'*}"
+    || fail_with_log "gateway-rl-$2" "GET /api/hello with the token answered: ${response%%$'\n'*}"
   grep -qi '^RateLimit-Policy: "bench-'"$2"'"' <<<"$response" \
-    || fail_with_log gateway "GET /rl-$2/hello answered without a RateLimit-Policy header of bench-$2"
+    || fail_with_log "gateway-rl-$2" "GET /api/hello answered without a RateLimit-Policy header of bench-$2"
 }
 
 # --- results ---------------------------------------------------------------------------------

@@ -121,6 +121,8 @@ gateway_auth_env=()
 if wants_gateway; then
   free_port redis_port
   free_port gateway_port
+  free_port gateway_rl_strict_port
+  free_port gateway_rl_batched_port
   free_port postgres_port
   free_port auth_grpc_port
   free_port auth_http_port
@@ -138,19 +140,25 @@ if wants_gateway; then
   Auth__Plans__free__RequestsPerWindow=2000000000 Auth__Plans__free__WindowSeconds=60 \
     start_auth auth "$auth_grpc_port" "$auth_http_port" "$postgres_port" "$postgres_password" "$redis_port" "$redis_password"
   gateway_auth_env=(Gateway__AuthService__Address="http://127.0.0.1:$auth_grpc_port")
-  # Both rate limited routes, as a default bench/run.sh configures them.
-  gateway_rl_routes strict batched
   log "starting gateway proxy on 127.0.0.1:$gateway_port"
   start_gateway gateway "$gateway_port"
+  # The rate limited targets: gateways of their own, as bench/run.sh starts them.
+  for mode in strict batched; do
+    port_var=gateway_rl_${mode}_port
+    gateway_rl_settings_for "$mode"
+    start_gateway "gateway-rl-$mode" "${!port_var}" "${gateway_rl_settings[@]}"
+  done
 fi
 wants yarp && wait_ready yarp "$yarp_port" /api/hello "Hello from the sample API"
 if wants_gateway; then
   wait_ready gateway "$gateway_port" /health Healthy
+  wait_ready gateway-rl-strict "$gateway_rl_strict_port" /health Healthy
+  wait_ready gateway-rl-batched "$gateway_rl_batched_port" /health Healthy
   find_anon_path "$gateway_port"
   wait_ready auth "$auth_http_port" /health Healthy
   sign_up_bench_user "$gateway_port"
-  check_rl_route "$gateway_port" strict
-  check_rl_route "$gateway_port" batched
+  check_rl_route "$gateway_rl_strict_port" strict
+  check_rl_route "$gateway_rl_batched_port" batched
 fi
 
 # The perf maps of every .NET process we started (only ours: named by our PIDs).
@@ -186,9 +194,9 @@ wants gateway-anon && add_target gateway-anon "gateway, anonymous ($gateway_anon
 wants gateway-auth && add_target gateway-auth "gateway, authenticated (cached token), no rate limit" \
   "http://127.0.0.1:$gateway_port/api/hello" "$pid_gateway" "$auth_header"
 wants gateway-rl-batched && add_target gateway-rl-batched "gateway, authenticated + rate limited (batched): the full chain" \
-  "http://127.0.0.1:$gateway_port/rl-batched/hello" "$pid_gateway" "$auth_header"
+  "http://127.0.0.1:${gateway_rl_batched_port:-}/api/hello" "${pid_gateway_rl_batched:-}" "$auth_header"
 wants gateway-rl-strict && add_target gateway-rl-strict "gateway, authenticated + rate limited (strict)" \
-  "http://127.0.0.1:$gateway_port/rl-strict/hello" "$pid_gateway" "$auth_header"
+  "http://127.0.0.1:${gateway_rl_strict_port:-}/api/hello" "${pid_gateway_rl_strict:-}" "$auth_header"
 
 measurements=$work_dir/measurements.tsv
 : >"$measurements"

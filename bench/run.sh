@@ -114,6 +114,9 @@ if wants_gateway; then
   free_port redis_port
   free_port gateway_port
   wants gateway-anon-nometrics && free_port gateway_nometrics_port
+  for mode in strict batched; do
+    if wants "gateway-rl-$mode"; then free_port "gateway_rl_${mode}_port"; fi
+  done
   redis_password=$(random_secret)
 fi
 if wants_auth; then
@@ -189,12 +192,11 @@ if wants_auth; then
   gateway_auth_env=(Gateway__AuthService__Address="http://127.0.0.1:$auth_grpc_port")
 fi
 
-# The rate limited rows: routes of their own (gateway_rl_routes, bench/lib.sh).
+# The rate limited rows: gateways of their own (gateway_rl_settings_for, bench/lib.sh).
 rl_modes=()
 for mode in strict batched; do
   if wants "gateway-rl-$mode"; then rl_modes+=("$mode"); fi
 done
-gateway_rl_routes "${rl_modes[@]}"
 
 if wants_gateway; then
   log "starting gateway proxy on 127.0.0.1:$gateway_port"
@@ -206,6 +208,12 @@ if wants_gateway; then
     log "starting gateway proxy without request metrics on 127.0.0.1:$gateway_nometrics_port"
     start_gateway gateway-nometrics "$gateway_nometrics_port" Gateway__Telemetry__Enabled=false
   fi
+  for mode in "${rl_modes[@]}"; do
+    port_var=gateway_rl_${mode}_port
+    log "starting gateway proxy with a $mode per-user limit on /api on 127.0.0.1:${!port_var}"
+    gateway_rl_settings_for "$mode"
+    start_gateway "gateway-rl-$mode" "${!port_var}" "${gateway_rl_settings[@]}"
+  done
 fi
 
 wants nginx && wait_ready nginx "$nginx_port" /api/hello "Hello from the sample API"
@@ -213,6 +221,10 @@ wants yarp && wait_ready yarp "$yarp_port" /api/hello "Hello from the sample API
 # /health covers the proxy's Redis connection (password included).
 wants_gateway && wait_ready gateway "$gateway_port" /health Healthy
 wants gateway-anon-nometrics && wait_ready gateway-nometrics "$gateway_nometrics_port" /health Healthy
+for mode in "${rl_modes[@]}"; do
+  port_var=gateway_rl_${mode}_port
+  wait_ready "gateway-rl-$mode" "${!port_var}" /health Healthy
+done
 
 if wants gateway-anon || wants gateway-anon-nometrics; then
   find_anon_path "$gateway_port"
@@ -223,7 +235,10 @@ if wants_auth; then
   wait_ready auth "$auth_http_port" /health Healthy
   # A user of its own, signed up through the gateway; sets auth_header (bench/lib.sh).
   sign_up_bench_user "$gateway_port"
-  for mode in "${rl_modes[@]}"; do check_rl_route "$gateway_port" "$mode"; done
+  for mode in "${rl_modes[@]}"; do
+    port_var=gateway_rl_${mode}_port
+    check_rl_route "${!port_var}" "$mode"
+  done
 fi
 
 # Every process of ours on the server core, to tell our CPU use from other processes'.
@@ -271,10 +286,12 @@ wants gateway-anon-nometrics && add_row gateway-anon-nometrics "same, request me
 wants gateway-auth && add_row gateway-auth "gateway, authenticated (cached token), no rate limit" \
   "http://127.0.0.1:$gateway_port/api/hello" "$pid_gateway $pid_redis_server $pid_auth $pid_postgres_server" "$auth_header"
 # The full chain: cached token, per-user rate limit in Redis, metrics.
+# (Their gateways are the main one with a per-user policy on /api: the same request as the
+# cached-token row.)
 wants gateway-rl-strict && add_row gateway-rl-strict "gateway, authenticated + rate limited (strict)" \
-  "http://127.0.0.1:$gateway_port/rl-strict/hello" "$pid_gateway $pid_redis_server $pid_auth $pid_postgres_server" "$auth_header"
+  "http://127.0.0.1:${gateway_rl_strict_port:-}/api/hello" "${pid_gateway_rl_strict:-} $pid_redis_server $pid_auth $pid_postgres_server" "$auth_header"
 wants gateway-rl-batched && add_row gateway-rl-batched "gateway, authenticated + rate limited (batched)" \
-  "http://127.0.0.1:$gateway_port/rl-batched/hello" "$pid_gateway $pid_redis_server $pid_auth $pid_postgres_server" "$auth_header"
+  "http://127.0.0.1:${gateway_rl_batched_port:-}/api/hello" "${pid_gateway_rl_batched:-} $pid_redis_server $pid_auth $pid_postgres_server" "$auth_header"
 
 # Redis script calls (EVALSHA + EVAL: every rate limit decision is one) served so far by the
 # bench Redis, from INFO commandstats; '-' for rows without it. The password goes through the
