@@ -26,6 +26,13 @@ internal sealed class AuthOptions
     /// </summary>
     public Dictionary<string, PlanLimitOptions> Plans { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Active (unrevoked) API keys one user may hold: a stolen access token, or a buggy script,
+    /// cannot fill the key table. Revoking a key frees its place.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxActiveApiKeysPerUser { get; set; } = 25;
+
     [Required]
     public LoginThrottleOptions LoginThrottle { get; set; } = new();
 

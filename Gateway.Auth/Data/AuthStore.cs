@@ -110,17 +110,40 @@ internal sealed class AuthStore(NpgsqlDataSource dataSource)
         return rows == 1;
     }
 
-    public async Task<ApiKeyRow> InsertApiKeyAsync(
-        Guid id, byte[] keyHash, Guid userId, string name, string prefix, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts a key unless the user already holds <paramref name="maxActive"/> unrevoked ones
+    /// (then null). The user's row is locked first, so concurrent requests of one user are counted
+    /// one after the other and cannot overshoot together.
+    /// </summary>
+    public async Task<ApiKeyRow?> InsertApiKeyAsync(
+        Guid id, byte[] keyHash, Guid userId, string name, string prefix, int maxActive, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleAsync<ApiKeyRow>(new CommandDefinition(
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Two statements: under READ COMMITTED the count must take its snapshot after the lock
+        // was granted, or it would miss the key a concurrent request committed meanwhile.
+        await connection.ExecuteAsync(new CommandDefinition(
+            "SELECT 1 FROM users WHERE id = @userId FOR UPDATE", new { userId }, transaction, cancellationToken: cancellationToken));
+        var active = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT count(*) FROM api_keys WHERE user_id = @userId AND revoked_at IS NULL",
+            new { userId },
+            transaction,
+            cancellationToken: cancellationToken));
+        if (active >= maxActive)
+        {
+            return null;
+        }
+
+        var row = await connection.QuerySingleAsync<ApiKeyRow>(new CommandDefinition(
             """
             INSERT INTO api_keys (id, key_hash, user_id, name, prefix) VALUES (@id, @keyHash, @userId, @name, @prefix)
             RETURNING id, name, prefix, created_at, revoked_at
             """,
             new { id, keyHash, userId, name, prefix },
+            transaction,
             cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return row;
     }
 
     public async Task<IReadOnlyList<ApiKeyRow>> ListApiKeysAsync(Guid userId, CancellationToken cancellationToken)

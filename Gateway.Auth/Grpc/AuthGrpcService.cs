@@ -139,8 +139,12 @@ internal sealed partial class AuthGrpcService(
         var name = RequestValidation.KeyName(request.Name);
 
         var key = Credentials.NewApiKey();
+        var maxActive = options.CurrentValue.MaxActiveApiKeysPerUser;
         var row = await store.InsertApiKeyAsync(
-            Guid.CreateVersion7(), Credentials.Hash(key), caller.UserId, name, Credentials.DisplayPrefix(key), context.CancellationToken);
+            Guid.CreateVersion7(), Credentials.Hash(key), caller.UserId, name, Credentials.DisplayPrefix(key), maxActive, context.CancellationToken)
+            ?? throw new RpcException(new Status(
+                StatusCode.FailedPrecondition,
+                $"A user may hold at most {maxActive} active API keys. Revoke one before creating another."));
 
         Log.ApiKeyCreated(logger, caller.UserId, row.Id);
         return new CreateApiKeyResponse { ApiKey = key, Info = ToInfo(row) };

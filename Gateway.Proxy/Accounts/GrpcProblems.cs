@@ -19,7 +19,7 @@ internal static class GrpcProblems
         StatusCode.Unauthenticated => StatusCodes.Status401Unauthorized,
         StatusCode.PermissionDenied => StatusCodes.Status403Forbidden,
         StatusCode.NotFound => StatusCodes.Status404NotFound,
-        StatusCode.AlreadyExists => StatusCodes.Status409Conflict,
+        StatusCode.AlreadyExists or StatusCode.FailedPrecondition => StatusCodes.Status409Conflict,
         StatusCode.ResourceExhausted => StatusCodes.Status429TooManyRequests,
         StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Cancelled => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status502BadGateway,

@@ -1,3 +1,5 @@
+extern alias authservice;
+
 using System.Security.Cryptography;
 using System.Text;
 using Aspire.Hosting.Testing;
@@ -224,6 +226,97 @@ public sealed class AuthServiceTests(GatewayAppFixture fixture) : IDisposable
         var foreign = await AuthClients.ThrowsRpcAsync(() => Auth.RevokeApiKeyAsync(
             new RevokeApiKeyRequest { AccessToken = other.AccessToken, KeyId = created.Info.Id }, deadline: AuthClients.Deadline()).ResponseAsync);
         Assert.Equal(StatusCode.NotFound, foreign.StatusCode);
+    }
+
+    [Fact]
+    public async Task ApiKeys_AtMostTheActiveCapPerUser_EvenConcurrently_RevokingFreesAPlace()
+    {
+        const int Cap = 25; // Auth:MaxActiveApiKeysPerUser, default
+        var (_, _, login) = await _clients.NewLoggedInUserAsync();
+        Task<CreateApiKeyResponse> CreateAsync(string name) =>
+            Auth.CreateApiKeyAsync(new CreateApiKeyRequest { AccessToken = login.AccessToken, Name = name }, deadline: AuthClients.Deadline()).ResponseAsync;
+
+        for (var i = 0; i < Cap - 5; i++)
+        {
+            await CreateAsync($"k{i}");
+        }
+
+        // Twelve at once for the last five places: the per-user lock counts them one by one.
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 12).Select(async i =>
+        {
+            try
+            {
+                await CreateAsync($"race{i}");
+                return StatusCode.OK;
+            }
+            catch (RpcException ex)
+            {
+                return ex.StatusCode;
+            }
+        }));
+        Assert.Equal(5, attempts.Count(s => s == StatusCode.OK));
+        Assert.Equal(7, attempts.Count(s => s == StatusCode.FailedPrecondition));
+
+        var listed = await Auth.ListApiKeysAsync(new ListApiKeysRequest { AccessToken = login.AccessToken }, deadline: AuthClients.Deadline());
+        Assert.Equal(Cap, listed.Keys.Count(k => k.RevokedAt is null));
+
+        // Through the proxy's account API the refusal is a 409 problem.
+        using (var proxy = fixture.App.CreateHttpClient("proxy"))
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/auth/keys") { Content = System.Net.Http.Json.JsonContent.Create(new { name = "one more" }) })
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", login.AccessToken);
+            using var refused = await proxy.SendAsync(request);
+            Assert.Equal(System.Net.HttpStatusCode.Conflict, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        }
+
+        await Auth.RevokeApiKeyAsync(new RevokeApiKeyRequest { AccessToken = login.AccessToken, KeyId = listed.Keys[0].Id }, deadline: AuthClients.Deadline());
+        var afterRevoke = await CreateAsync("after revoke");
+        Assert.StartsWith("gw_key_", afterRevoke.ApiKey, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ApiKeyCap_CreateWaitsForTheUserLock_ThenCountsTheKeyCommittedMeanwhile()
+    {
+        // The race the cap must survive, made deterministic: another request of the same user
+        // holds the user's row lock and commits the last allowed key while this one waits.
+        var (_, _, login) = await _clients.NewLoggedInUserAsync();
+        var userId = Guid.Parse(login.UserId);
+        var connectionString = await fixture.App.GetConnectionStringAsync("authdb").AsTask().WaitAsync(AuthClients.CallTimeout);
+        await using var dataSource = NpgsqlDataSource.Create(connectionString!);
+        var store = new authservice::Gateway.Auth.Data.AuthStore(dataSource);
+
+        await using var other = await OpenDatabaseAsync();
+        await using var holder = await other.BeginTransactionAsync();
+        await using (var lockUser = new NpgsqlCommand("SELECT 1 FROM users WHERE id = @u FOR UPDATE", other, holder))
+        {
+            lockUser.Parameters.AddWithValue("u", userId);
+            await lockUser.ExecuteNonQueryAsync();
+        }
+
+        var waiting = store.InsertApiKeyAsync(Guid.CreateVersion7(), RandomNumberGenerator.GetBytes(32), userId, "waiting", "gw_key_w", maxActive: 1, CancellationToken.None);
+        await Poll.UntilAsync(
+            async cancellationToken =>
+            {
+                await using var probe = await OpenDatabaseAsync();
+                await using var blocked = new NpgsqlCommand(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", probe);
+                return (long)(await blocked.ExecuteScalarAsync(cancellationToken))! > 0 ? "blocked" : null;
+            },
+            TimeSpan.FromSeconds(10),
+            "the second create to wait for the user's row lock");
+
+        await using (var insert = new NpgsqlCommand(
+            "INSERT INTO api_keys (id, key_hash, user_id, name, prefix) VALUES (@id, @h, @u, 'first', 'gw_key_f')", other, holder))
+        {
+            insert.Parameters.AddWithValue("id", Guid.CreateVersion7());
+            insert.Parameters.AddWithValue("h", RandomNumberGenerator.GetBytes(32));
+            insert.Parameters.AddWithValue("u", userId);
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await holder.CommitAsync();
+        Assert.Null(await waiting.WaitAsync(AuthClients.CallTimeout));
     }
 
     [Fact]

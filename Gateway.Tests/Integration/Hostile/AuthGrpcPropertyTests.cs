@@ -24,7 +24,7 @@ public sealed class AuthGrpcPropertyTests(GatewayAppFixture fixture, ITestOutput
     private static readonly StatusCode[] Documented =
     [
         StatusCode.OK, StatusCode.InvalidArgument, StatusCode.AlreadyExists, StatusCode.Unauthenticated,
-        StatusCode.PermissionDenied, StatusCode.NotFound, StatusCode.ResourceExhausted,
+        StatusCode.PermissionDenied, StatusCode.NotFound, StatusCode.ResourceExhausted, StatusCode.FailedPrecondition,
     ];
 
     private static readonly string[] Methods =

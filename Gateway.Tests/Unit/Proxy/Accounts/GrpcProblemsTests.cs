@@ -16,6 +16,7 @@ public sealed class GrpcProblemsTests
         { StatusCode.PermissionDenied, 403 },
         { StatusCode.NotFound, 404 },
         { StatusCode.AlreadyExists, 409 },
+        { StatusCode.FailedPrecondition, 409 },
         { StatusCode.ResourceExhausted, 429 },
         { StatusCode.Unavailable, 503 },
         { StatusCode.DeadlineExceeded, 503 },
