@@ -300,14 +300,15 @@ start_bare_yarp() { # name port backend-port
 
 # The rate limited rows run gateways of their own, identical to the main one except that the
 # shipped /api route carries a per-user policy bench-<mode> (strict or batched): same route, same
-# path, same transforms as the cached-token row, so the rows differ by the limiter alone. Sets
-# gateway_rl_settings to the extra settings of that gateway (start_gateway's later settings win).
-gateway_rl_settings_for() { # mode
-  gateway_rl_settings=(
-    "ReverseProxy__Routes__api__RateLimiterPolicy=bench-$1"
-    "Gateway__RateLimiting__Policies__bench-$1__Partition=User"
+# path, same transforms as the cached-token row, so the rows differ by the limiter alone.
+# Listens on $gateway_rl_<mode>_port; sets pid_gateway_rl_<mode> (start_gateway's later settings win).
+start_rl_gateway() { # mode
+  local port_var=gateway_rl_${1}_port
+  log "starting gateway proxy with a $1 per-user limit on /api on 127.0.0.1:${!port_var}"
+  start_gateway "gateway-rl-$1" "${!port_var}" \
+    "ReverseProxy__Routes__api__RateLimiterPolicy=bench-$1" \
+    "Gateway__RateLimiting__Policies__bench-$1__Partition=User" \
     "Gateway__RateLimiting__Policies__bench-$1__Mode=${1^}"
-  )
 }
 
 # shellcheck disable=SC2154  # backend_port, redis_port, redis_password, gateway_auth_env: the caller sets them
@@ -317,7 +318,7 @@ gateway_rl_settings_for() { # mode
 # auth service's gRPC address in place of service discovery). The anonymous and cached-token
 # routes run without rate limiting (YARP's "Disable" policy on `public` and `api`): the shipped
 # limits would turn most of a load test into 429s; the rate limited rows get gateways of their own
-# (gateway_rl_settings_for).
+# (start_rl_gateway).
 start_gateway() { # name port [setting...]
   local name=$1 port=$2
   shift 2

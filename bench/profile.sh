@@ -143,11 +143,8 @@ if wants_gateway; then
   log "starting gateway proxy on 127.0.0.1:$gateway_port"
   start_gateway gateway "$gateway_port"
   # The rate limited targets: gateways of their own, as bench/run.sh starts them.
-  for mode in strict batched; do
-    port_var=gateway_rl_${mode}_port
-    gateway_rl_settings_for "$mode"
-    start_gateway "gateway-rl-$mode" "${!port_var}" "${gateway_rl_settings[@]}"
-  done
+  start_rl_gateway strict
+  start_rl_gateway batched
 fi
 wants yarp && wait_ready yarp "$yarp_port" /api/hello "Hello from the sample API"
 if wants_gateway; then

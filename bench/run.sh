@@ -192,7 +192,7 @@ if wants_auth; then
   gateway_auth_env=(Gateway__AuthService__Address="http://127.0.0.1:$auth_grpc_port")
 fi
 
-# The rate limited rows: gateways of their own (gateway_rl_settings_for, bench/lib.sh).
+# The rate limited rows: gateways of their own (start_rl_gateway, bench/lib.sh).
 rl_modes=()
 for mode in strict batched; do
   if wants "gateway-rl-$mode"; then rl_modes+=("$mode"); fi
@@ -208,12 +208,7 @@ if wants_gateway; then
     log "starting gateway proxy without request metrics on 127.0.0.1:$gateway_nometrics_port"
     start_gateway gateway-nometrics "$gateway_nometrics_port" Gateway__Telemetry__Enabled=false
   fi
-  for mode in "${rl_modes[@]}"; do
-    port_var=gateway_rl_${mode}_port
-    log "starting gateway proxy with a $mode per-user limit on /api on 127.0.0.1:${!port_var}"
-    gateway_rl_settings_for "$mode"
-    start_gateway "gateway-rl-$mode" "${!port_var}" "${gateway_rl_settings[@]}"
-  done
+  for mode in "${rl_modes[@]}"; do start_rl_gateway "$mode"; done
 fi
 
 wants nginx && wait_ready nginx "$nginx_port" /api/hello "Hello from the sample API"

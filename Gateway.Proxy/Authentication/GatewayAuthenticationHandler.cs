@@ -97,31 +97,18 @@ internal sealed partial class GatewayAuthenticationHandler(
             return CredentialKey.From(credential);
         }
 
-        if (items.TryGetValue(typeof(CredentialMemo), out var value) && value is CredentialMemo memo)
+        if (items.TryGetValue(typeof(CredentialMemo), out var value) && value is CredentialMemo memo && ReferenceEquals(memo.Source, source))
         {
-            if (ReferenceEquals(memo.Source, source))
-            {
-                return memo.Key;
-            }
-        }
-        else
-        {
-            memo = new CredentialMemo();
-            items[typeof(CredentialMemo)] = memo;
+            return memo.Key;
         }
 
-        memo.Key = CredentialKey.From(credential);
-        memo.Source = source;
-        return memo.Key;
+        var key = CredentialKey.From(credential);
+        items[typeof(CredentialMemo)] = new CredentialMemo(source, key);
+        return key;
     }
 
     /// <summary>The last credential header of a connection and its hash (see <see cref="KeyOf"/>).</summary>
-    private sealed class CredentialMemo
-    {
-        public string? Source { get; set; }
-
-        public CredentialKey Key { get; set; }
-    }
+    private sealed record CredentialMemo(string Source, CredentialKey Key);
 
     private async Task<AuthenticateResult> ValidateAsync(CredentialKey key, string credential)
     {
