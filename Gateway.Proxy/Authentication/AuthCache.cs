@@ -59,7 +59,35 @@ internal sealed class AuthCache
     public bool TryGet(CredentialKey key, out GatewayPrincipal? principal)
     {
         var now = timeProvider.GetUtcNow().UtcTicks;
-        if (_positive.TryGetValue(key, out var entry))
+        if (TryGetFresh(key, now, out var valid, out var known))
+        {
+            principal = valid;
+            return true;
+        }
+
+        if (!known && _negative.TryGetValue(key, out var negativeExpires) && now < negativeExpires)
+        {
+            principal = null;
+            metrics.AuthCacheNegativeHit();
+            return true;
+        }
+
+        principal = null;
+        return false;
+    }
+
+    /// <summary>
+    /// Only a fresh positive answer (counted as a hit); anything else is left, uncounted, to
+    /// <see cref="TryGet"/> and <see cref="ValidateAsync"/>.
+    /// </summary>
+    public bool TryGetValid(CredentialKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out GatewayPrincipal? principal) =>
+        TryGetFresh(key, timeProvider.GetUtcNow().UtcTicks, out principal, out _);
+
+    /// <param name="known">Whether a positive entry exists at all, fresh or not.</param>
+    private bool TryGetFresh(CredentialKey key, long now, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out GatewayPrincipal? principal, out bool known)
+    {
+        known = _positive.TryGetValue(key, out var entry);
+        if (entry is not null)
         {
             var expires = _invalidationsLive ? entry.ExpiresAtTicks : Math.Min(entry.ExpiresAtTicks, entry.CachedAtTicks + options.CurrentValue.DegradedTtl.Ticks);
             if (now < expires)
@@ -69,12 +97,6 @@ internal sealed class AuthCache
                 metrics.AuthCacheHit();
                 return true;
             }
-        }
-        else if (_negative.TryGetValue(key, out var negativeExpires) && now < negativeExpires)
-        {
-            principal = null;
-            metrics.AuthCacheNegativeHit();
-            return true;
         }
 
         principal = null;

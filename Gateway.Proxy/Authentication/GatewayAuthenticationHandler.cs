@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
 namespace Gateway.Proxy.Authentication;
@@ -24,8 +22,6 @@ internal sealed partial class GatewayAuthenticationHandler(
     IProblemDetailsService problemDetails)
     : AuthenticationHandler<GatewayAuthenticationOptions>(options, loggerFactory, encoder)
 {
-    private const string BearerPrefix = "Bearer ";
-
     private static readonly Task<AuthenticateResult> NoCredential = Task.FromResult(AuthenticateResult.NoResult());
     private static readonly Task<AuthenticateResult> InvalidCredential = Task.FromResult(AuthenticateResult.Fail("The credential is not valid."));
 
@@ -33,42 +29,20 @@ internal sealed partial class GatewayAuthenticationHandler(
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var headers = Request.Headers;
-        var authorization = headers.Authorization;
-        var apiKey = headers[GatewayAuthentication.ApiKeyHeader];
-
-        // Work on spans so that a cache hit allocates no substring.
-        string source;
-        ReadOnlySpan<char> credential;
-        if (!StringValues.IsNullOrEmpty(authorization))
+        switch (CredentialReader.Read(Request.Headers, out var source, out var credential, out var problem))
         {
-            if (!TryParseBearer(authorization, out source, out credential))
-            {
-                return Fail("The Authorization header must be 'Bearer <token>'.");
-            }
-        }
-        else if (!StringValues.IsNullOrEmpty(apiKey))
-        {
-            if (apiKey.Count != 1 || apiKey[0] is not { } key)
-            {
-                return Fail("Send exactly one X-Api-Key header.");
-            }
-
-            source = key;
-            credential = key.AsSpan().Trim();
-        }
-        else
-        {
-            return NoCredential;
+            case CredentialPresence.None:
+                return NoCredential;
+            case CredentialPresence.Malformed:
+                return Fail(problem!);
         }
 
-        // Wrong shape, oversized, control characters: no lookup, no network call.
-        if (credential.Length > CredentialKey.MaxCredentialLength || !CredentialShape.IsPlausible(credential))
+        if (!CredentialReader.IsLookupCandidate(credential))
         {
             return Rejected("The credential is not valid.");
         }
 
-        var cacheKey = KeyOf(source, credential);
+        var cacheKey = CredentialReader.KeyOf(Context, source, credential);
         if (cache.TryGet(cacheKey, out var principal))
         {
             if (principal is null)
@@ -82,33 +56,6 @@ internal sealed partial class GatewayAuthenticationHandler(
         var credentialText = credential.Length == source.Length ? source : credential.ToString();
         return ValidateAsync(cacheKey, credentialText);
     }
-
-    /// <summary>
-    /// The credential's SHA-256, computed once per keep-alive connection for as long as the client
-    /// sends the same header: Kestrel hands out the same string instance for a request header
-    /// value that repeats on an HTTP/1.1 connection, so a reference comparison (same instance, hence
-    /// same immutable content) finds the last hash without hashing again. HTTP/2 streams of one
-    /// connection run concurrently and are not memoised.
-    /// </summary>
-    private CredentialKey KeyOf(string source, ReadOnlySpan<char> credential)
-    {
-        if (!HttpProtocol.IsHttp11(Request.Protocol) || Context.Features.Get<IConnectionItemsFeature>()?.Items is not { } items)
-        {
-            return CredentialKey.From(credential);
-        }
-
-        if (items.TryGetValue(typeof(CredentialMemo), out var value) && value is CredentialMemo memo && ReferenceEquals(memo.Source, source))
-        {
-            return memo.Key;
-        }
-
-        var key = CredentialKey.From(credential);
-        items[typeof(CredentialMemo)] = new CredentialMemo(source, key);
-        return key;
-    }
-
-    /// <summary>The last credential header of a connection and its hash (see <see cref="KeyOf"/>).</summary>
-    private sealed record CredentialMemo(string Source, CredentialKey Key);
 
     private async Task<AuthenticateResult> ValidateAsync(CredentialKey key, string credential)
     {
@@ -178,22 +125,6 @@ internal sealed partial class GatewayAuthenticationHandler(
             HttpContext = Context,
             ProblemDetails = { Status = Response.StatusCode, Detail = detail },
         });
-    }
-
-    /// <summary>The token of a single well-formed <c>Bearer</c> header.</summary>
-    private static bool TryParseBearer(StringValues authorization, out string source, out ReadOnlySpan<char> token)
-    {
-        token = default;
-        source = string.Empty;
-        if (authorization.Count != 1 || authorization[0] is not { } value
-            || value.Length <= BearerPrefix.Length || !value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        source = value;
-        token = value.AsSpan(BearerPrefix.Length).Trim();
-        return !token.IsEmpty;
     }
 
     private static partial class Log

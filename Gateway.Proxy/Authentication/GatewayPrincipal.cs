@@ -23,7 +23,8 @@ internal sealed class GatewayPrincipal : ClaimsPrincipal
         CredentialKind = credentialKind;
         CredentialTag = credentialTag;
         Ticket = new AuthenticationTicket(this, GatewayAuthentication.Scheme);
-        Authenticated = Task.FromResult(AuthenticateResult.Success(Ticket));
+        Result = AuthenticateResult.Success(Ticket);
+        Authenticated = Task.FromResult(Result);
     }
 
     public string UserId { get; }
@@ -46,7 +47,10 @@ internal sealed class GatewayPrincipal : ClaimsPrincipal
 
     public AuthenticationTicket Ticket { get; }
 
-    /// <summary>The completed authentication result, reused by every cache hit (no per-request allocation).</summary>
+    /// <summary>The authentication result, reused by every cache hit (no per-request allocation).</summary>
+    public AuthenticateResult Result { get; }
+
+    /// <summary><see cref="Result"/> as a completed task, for the handler.</summary>
     public Task<AuthenticateResult> Authenticated { get; }
 
     /// <summary>Rough heap footprint, for the cache's memory bound.</summary>

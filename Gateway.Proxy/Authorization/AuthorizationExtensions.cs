@@ -1,5 +1,7 @@
 using Gateway.Proxy.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Gateway.Proxy.Authorization;
 
@@ -36,6 +38,7 @@ internal static class AuthorizationExtensions
         builder.Services.AddAuthorizationBuilder()
             .SetDefaultPolicy(authenticated)
             .AddPolicy(Authenticated, authenticated);
+        builder.Services.Replace(ServiceDescriptor.Singleton<IPolicyEvaluator, GatewayPolicyEvaluator>());
 
         builder.Services.Configure<AuthorizationOptions>(options =>
         {

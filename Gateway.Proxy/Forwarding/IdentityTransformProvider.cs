@@ -46,16 +46,8 @@ internal sealed class IdentityTransformProvider(ClientAddressResolver clients) :
 
         context.AddRequestTransform(transform =>
         {
-            var request = transform.HttpContext.Request;
             var outgoing = transform.ProxyRequest.Headers;
-
-            foreach (var header in request.Headers)
-            {
-                if (IsGatewayOwned(header.Key))
-                {
-                    outgoing.Remove(header.Key);
-                }
-            }
+            RemoveClientSentGatewayHeaders(outgoing);
 
             if (!forwardCredentials)
             {
@@ -74,6 +66,34 @@ internal sealed class IdentityTransformProvider(ClientAddressResolver clients) :
             SetForwardedFor(transform);
             return ValueTask.CompletedTask;
         });
+    }
+
+    /// <summary>
+    /// Drops what YARP copied from the client that only the gateway may say: identity headers
+    /// (<see cref="IsGatewayOwned"/>) and proxy-chain headers (<see cref="IsForwardingHeader"/>, set
+    /// again by <see cref="SetForwardedFor"/>). A client rarely sends any, so the copied headers are
+    /// first only looked at (a struct enumerator: no allocation) and collected only when one is found.
+    /// </summary>
+    private static void RemoveClientSentGatewayHeaders(System.Net.Http.Headers.HttpRequestHeaders outgoing)
+    {
+        List<string>? found = null;
+        foreach (var header in outgoing.NonValidated)
+        {
+            if (IsGatewayOwned(header.Key) || IsForwardingHeader(header.Key))
+            {
+                (found ??= []).Add(header.Key);
+            }
+        }
+
+        if (found is null)
+        {
+            return;
+        }
+
+        foreach (var name in found)
+        {
+            outgoing.Remove(name);
+        }
     }
 
     /// <summary>
@@ -124,16 +144,9 @@ internal sealed class IdentityTransformProvider(ClientAddressResolver clients) :
         var incomingProto = request.Headers["X-Forwarded-Proto"];
         var incomingHost = request.Headers["X-Forwarded-Host"];
 
-        // YARP copied every client header; without this a client could claim https, another host,
-        // a path prefix or a client address (X-Real-IP, X_Forwarded_For, Forwarded) to the backend.
-        foreach (var header in request.Headers)
-        {
-            if (IsForwardingHeader(header.Key))
-            {
-                outgoing.Remove(header.Key);
-            }
-        }
-
+        // The client's own proxy-chain headers are gone (RemoveClientSentGatewayHeaders): otherwise
+        // a client could claim https, another host, a path prefix or a client address (X-Real-IP,
+        // X_Forwarded_For, Forwarded) to the backend.
         if (socket is null)
         {
             return;

@@ -41,7 +41,6 @@ internal sealed class DistributedRateLimiter : RateLimiter
     private readonly RedisRateLimitStore _store;
     private readonly TimeProvider _time;
     private readonly ProxyMetrics _metrics;
-    private readonly IHttpContextAccessor _accessor;
     private readonly Lock _refillLock = new();
 
     private long _blockedUntil;
@@ -56,13 +55,12 @@ internal sealed class DistributedRateLimiter : RateLimiter
     private int _lastSliceSize = 1;
     private SlidingWindowRateLimiter? _fallback;
 
-    public DistributedRateLimiter(RateLimitSpec spec, RedisRateLimitStore store, TimeProvider time, ProxyMetrics metrics, IHttpContextAccessor accessor)
+    public DistributedRateLimiter(RateLimitSpec spec, RedisRateLimitStore store, TimeProvider time, ProxyMetrics metrics)
     {
         _spec = spec;
         _store = store;
         _time = time;
         _metrics = metrics;
-        _accessor = accessor;
 
         // A hash tag keeps every key of a limit on one Redis Cluster slot.
         _redisKey = $"{{gw:rl:{spec.Policy}:{spec.Key}}}";
@@ -91,6 +89,7 @@ internal sealed class DistributedRateLimiter : RateLimiter
     protected override RateLimitLease AttemptAcquireCore(int permitCount)
     {
         // Synchronous callers only get the local answers; the ASP.NET middleware uses AcquireAsync.
+        var request = LimitedRequest.Take();
         var now = _time.GetTimestamp();
         Volatile.Write(ref _lastUsed, now);
         if (now < Volatile.Read(ref _blockedUntil))
@@ -98,11 +97,12 @@ internal sealed class DistributedRateLimiter : RateLimiter
             return RejectLocally(now);
         }
 
-        return _spec.Mode == RateLimitMode.Batched && TryTakeFromSlice(now) ? Allow(now) : GatewayRateLimitLease.Rejected(this, TimeSpan.FromSeconds(1));
+        return _spec.Mode == RateLimitMode.Batched && TryTakeFromSlice(now) ? Allow(now, request) : GatewayRateLimitLease.Rejected(this, TimeSpan.FromSeconds(1));
     }
 
     protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
     {
+        var request = LimitedRequest.Take();
         var now = _time.GetTimestamp();
         Volatile.Write(ref _lastUsed, now);
 
@@ -115,13 +115,13 @@ internal sealed class DistributedRateLimiter : RateLimiter
         {
             _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.AllowedFromSlice);
             PrefetchIfLow();
-            return ValueTask.FromResult<RateLimitLease>(Allow(now));
+            return ValueTask.FromResult<RateLimitLease>(Allow(now, request));
         }
 
-        return _spec.Mode == RateLimitMode.Batched ? AcquireBatchedAsync() : AcquireStrictAsync();
+        return _spec.Mode == RateLimitMode.Batched ? AcquireBatchedAsync(request) : AcquireStrictAsync(request);
     }
 
-    private async ValueTask<RateLimitLease> AcquireStrictAsync()
+    private async ValueTask<RateLimitLease> AcquireStrictAsync(HttpContext? request)
     {
         var decision = await _store.TryAcquireAsync(_redisKey, _spec.Limit, _spec.WindowSeconds, 1);
         var now = _time.GetTimestamp();
@@ -134,19 +134,19 @@ internal sealed class DistributedRateLimiter : RateLimiter
         if (answer.Granted > 0)
         {
             _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.Allowed);
-            return Allow(now);
+            return Allow(now, request);
         }
 
         _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.Rejected);
         return GatewayRateLimitLease.Rejected(this, answer.RetryAfter);
     }
 
-    private async ValueTask<RateLimitLease> AcquireBatchedAsync()
+    private async ValueTask<RateLimitLease> AcquireBatchedAsync(HttpContext? request)
     {
         Interlocked.Increment(ref _waiters);
         try
         {
-            return await AcquireBatchedCoreAsync();
+            return await AcquireBatchedCoreAsync(request);
         }
         finally
         {
@@ -154,7 +154,7 @@ internal sealed class DistributedRateLimiter : RateLimiter
         }
     }
 
-    private async ValueTask<RateLimitLease> AcquireBatchedCoreAsync()
+    private async ValueTask<RateLimitLease> AcquireBatchedCoreAsync(HttpContext? request)
     {
         // Concurrent requests that find the slice empty share one reservation; each reservation
         // either refills the slice or tells everyone to back off.
@@ -171,7 +171,7 @@ internal sealed class DistributedRateLimiter : RateLimiter
             if (TryTakeFromSlice(now))
             {
                 _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.Allowed);
-                return Allow(now);
+                return Allow(now, request);
             }
 
             if (now < Volatile.Read(ref _blockedUntil))
@@ -186,7 +186,7 @@ internal sealed class DistributedRateLimiter : RateLimiter
         }
 
         // Others keep emptying the slice first: ask for exactly one permit.
-        return await AcquireStrictAsync();
+        return await AcquireStrictAsync(request);
     }
 
     private volatile bool _lastRefillFailed;
@@ -311,12 +311,12 @@ internal sealed class DistributedRateLimiter : RateLimiter
         }
     }
 
-    private RateLimitLease Allow(long now)
+    private RateLimitLease Allow(long now, HttpContext? request)
     {
-        if (_accessor.HttpContext is { } context)
+        if (request is not null)
         {
             var remaining = Remaining + (_spec.Mode == RateLimitMode.Batched ? Math.Max(0, Volatile.Read(ref _sliceTokens)) : 0);
-            RateLimitHeaders.Write(context.Response.Headers, this, remaining, ResetSeconds(now));
+            RateLimitHeaders.Write(request.Response.Headers, this, remaining, ResetSeconds(now));
         }
 
         return GatewayRateLimitLease.Acquired;

@@ -23,7 +23,6 @@ internal static class RateLimitingExtensions
             .BindConfiguration(RateLimitingOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddHttpContextAccessor();
         builder.Services.AddRedisRateLimitStore();
         builder.Services.AddSingleton<DistributedRateLimiterFactory>();
         builder.Services.AddSingleton<RateLimitPartitioner>();
@@ -35,9 +34,15 @@ internal static class RateLimitingExtensions
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             options.OnRejected = OnRejectedAsync;
+        });
+
+        // The policies call the singleton partitioner directly: resolving it through
+        // HttpContext.RequestServices would create a DI scope for every request.
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<RateLimitPartitioner>((options, partitioner) =>
+        {
             foreach (var name in configured.Policies.Keys)
             {
-                options.AddPolicy(name, context => context.RequestServices.GetRequiredService<RateLimitPartitioner>().Partition(context, name));
+                options.AddPolicy(name, context => partitioner.Partition(context, name));
             }
 
             if (configured.FailedCredentialPolicy is { Length: > 0 } failedCredentials)
@@ -50,7 +55,7 @@ internal static class RateLimitingExtensions
 
                 options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, PartitionKey>(context =>
                     context.Items.ContainsKey(GatewayAuthentication.RejectedCredentialItemKey)
-                        ? context.RequestServices.GetRequiredService<RateLimitPartitioner>().Partition(context, failedCredentials)
+                        ? partitioner.Partition(context, failedCredentials)
                         : Unlimited);
             }
         });
@@ -137,13 +142,13 @@ internal sealed class RateLimitPartitioner
             key = new PartitionKey(policyName, "ip:" + address, limit, policy.WindowSeconds, mode, policy.FailMode);
         }
 
+        LimitedRequest.Set(context);
         return RateLimitPartition.Get(key, _create);
     }
 }
 
 /// <summary>Creates the limiter of a partition.</summary>
-internal sealed class DistributedRateLimiterFactory(
-    RedisRateLimitStore store, TimeProvider time, ProxyMetrics metrics, IHttpContextAccessor accessor)
+internal sealed class DistributedRateLimiterFactory(RedisRateLimitStore store, TimeProvider time, ProxyMetrics metrics)
 {
     public DistributedRateLimiter Create(PartitionKey key, RateLimitingOptions settings)
     {
@@ -154,6 +159,6 @@ internal sealed class DistributedRateLimiterFactory(
         {
             SliceTarget = settings.SliceTarget,
         };
-        return new DistributedRateLimiter(spec, store, time, metrics, accessor);
+        return new DistributedRateLimiter(spec, store, time, metrics);
     }
 }

@@ -23,12 +23,6 @@ internal sealed class FixedAuthValidator(GatewayPrincipal principal) : IAuthVali
         Task.FromResult(AuthLookup.Valid(principal, DateTimeOffset.UtcNow.AddHours(1)));
 }
 
-/// <summary>A plain field instead of the AsyncLocal of the real accessor: same answer on any thread.</summary>
-internal sealed class FixedHttpContextAccessor(HttpContext? context) : IHttpContextAccessor
-{
-    public HttpContext? HttpContext { get; set; } = context;
-}
-
 internal static class Shared
 {
     /// <summary>A <see cref="ProxyMetrics"/> on a real meter factory, as the proxy's DI builds it.</summary>

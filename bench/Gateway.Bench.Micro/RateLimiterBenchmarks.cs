@@ -22,20 +22,18 @@ public class RateLimiterBenchmarks
     private DistributedRateLimiter? _blocked;
     private DistributedRateLimiter? _slice;
     private DistributedRateLimiter? _sliceNoContext;
+    private readonly DefaultHttpContext _request = new();
 
     [GlobalSetup]
     public void Setup()
     {
         (var metrics, _services) = Shared.CreateMetrics();
         var store = (RedisRateLimitStore)RuntimeHelpers.GetUninitializedObject(typeof(RedisRateLimitStore));
-        var withContext = new FixedHttpContextAccessor(new DefaultHttpContext());
-        var noContext = new FixedHttpContextAccessor(null);
-
-        _blocked = new DistributedRateLimiter(Spec(RateLimitMode.Strict, 1), store, TimeProvider.System, metrics, withContext);
+        _blocked = new DistributedRateLimiter(Spec(RateLimitMode.Strict, 1), store, TimeProvider.System, metrics);
         SetField(_blocked, "_blockedUntil", long.MaxValue);
 
-        _slice = new DistributedRateLimiter(Spec(RateLimitMode.Batched, 50), store, TimeProvider.System, metrics, withContext);
-        _sliceNoContext = new DistributedRateLimiter(Spec(RateLimitMode.Batched, 50), store, TimeProvider.System, metrics, noContext);
+        _slice = new DistributedRateLimiter(Spec(RateLimitMode.Batched, 50), store, TimeProvider.System, metrics);
+        _sliceNoContext = new DistributedRateLimiter(Spec(RateLimitMode.Batched, 50), store, TimeProvider.System, metrics);
         foreach (var limiter in new[] { _slice, _sliceNoContext })
         {
             // A slice that neither runs out nor expires during the run.
@@ -44,7 +42,8 @@ public class RateLimiterBenchmarks
             SetField(limiter, "_remaining", 1_000_000);
         }
 
-        if (Acquire(_blocked).IsAcquired || !Acquire(_slice).IsAcquired || !Acquire(_sliceNoContext).IsAcquired)
+        if (Acquire(_blocked, _request).IsAcquired || !Acquire(_slice, _request).IsAcquired || !Acquire(_sliceNoContext, null).IsAcquired
+            || _request.Response.Headers[RateLimitHeaders.Remaining].Count != 1)
         {
             throw new InvalidOperationException("the limiters were not primed as intended");
         }
@@ -54,16 +53,22 @@ public class RateLimiterBenchmarks
     public void Cleanup() => _services?.Dispose();
 
     [Benchmark(Description = "AcquireAsync, key blocked locally (rejected, no Redis)")]
-    public bool BlockedLocally() => Acquire(_blocked!).IsAcquired;
+    public bool BlockedLocally() => Acquire(_blocked!, _request).IsAcquired;
 
     [Benchmark(Description = "AcquireAsync, batched slice hit, headers written")]
-    public bool SliceHit() => Acquire(_slice!).IsAcquired;
+    public bool SliceHit() => Acquire(_slice!, _request).IsAcquired;
 
     [Benchmark(Description = "AcquireAsync, batched slice hit, no HttpContext")]
-    public bool SliceHitNoContext() => Acquire(_sliceNoContext!).IsAcquired;
+    public bool SliceHitNoContext() => Acquire(_sliceNoContext!, null).IsAcquired;
 
-    private static RateLimitLease Acquire(DistributedRateLimiter limiter)
+    /// <summary>As the ASP.NET middleware's partition callback does, hands the request over first.</summary>
+    private static RateLimitLease Acquire(DistributedRateLimiter limiter, HttpContext? request)
     {
+        if (request is not null)
+        {
+            LimitedRequest.Set(request);
+        }
+
         var pending = limiter.AcquireAsync(1, CancellationToken.None);
         // Both paths complete synchronously; anything else would be a Redis call.
         if (!pending.IsCompletedSuccessfully)

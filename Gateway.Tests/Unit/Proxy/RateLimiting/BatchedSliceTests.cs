@@ -41,7 +41,7 @@ public sealed class BatchedSliceTests(RedisServerFixture redis) : IClassFixture<
 
         // 3,000 requests at 1,000 per second: slices grow to ~100 (SliceTarget 100 ms), so a few
         // dozen round trips instead of 3,000 (strict) or 60 (fixed slices of 50).
-        var hot = new DistributedRateLimiter(Spec with { Key = Guid.NewGuid().ToString("N") }, store, time, metrics, new HttpContextAccessor());
+        var hot = new DistributedRateLimiter(Spec with { Key = Guid.NewGuid().ToString("N") }, store, time, metrics);
         var callsBefore = metrics.ReadRateLimitCounters().RedisCalls;
         for (var i = 0; i < 3000; i++)
         {
@@ -56,7 +56,7 @@ public sealed class BatchedSliceTests(RedisServerFixture redis) : IClassFixture<
         // 20 requests a second apart: one permit at a time (the next reserved ahead), so what
         // Redis counts beyond the admitted requests is at most that one permit.
         var quietKey = Guid.NewGuid().ToString("N");
-        var quiet = new DistributedRateLimiter(Spec with { Key = quietKey }, store, time, metrics, new HttpContextAccessor());
+        var quiet = new DistributedRateLimiter(Spec with { Key = quietKey }, store, time, metrics);
         for (var i = 0; i < 20; i++)
         {
             using var lease = await quiet.AcquireAsync();
