@@ -10,7 +10,7 @@ namespace Gateway.Bench.Micro;
 public class AuthCacheBenchmarks
 {
     // Shaped like an access token the auth service issues: gw_at_ + 43 base64url characters.
-    private const string Token = "gw_at_Q2hhbmdlIG1lIGJ1dCBrZWVwIG1lIDQzIGNoYXJzIGxvbmc";
+    private const string Token = "gw_at_Q2hhbmdlIG1lIGJ1dCBrZWVwIG1lIDQzIGNoYXJzIGx";
 
     private ServiceProvider? _services;
     private AuthCache? _cache;
