@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Gateway.Proxy.Authentication;
@@ -35,9 +36,13 @@ internal static class AuthenticationExtensions
     /// </summary>
     public static IApplicationBuilder UseGatewayAuthentication(this IApplicationBuilder app)
     {
-        var cached = app.ApplicationServices.GetRequiredService<CachedAuthentication>();
+        // The handler's result goes through claims transformation in the authentication service; a
+        // cache hit may only skip that service while the transformation is the default no-op.
+        var cached = app.ApplicationServices.GetService<IClaimsTransformation>() is null or NoopClaimsTransformation
+            ? app.ApplicationServices.GetRequiredService<CachedAuthentication>()
+            : null;
         app.UseWhen(
-            context => HasCredentialHeader(context.Request.Headers) && !cached.TryAuthenticate(context),
+            context => HasCredentialHeader(context.Request.Headers) && cached?.TryAuthenticate(context) != true,
             static branch => branch.UseAuthentication());
 
         // WebApplication inserts UseAuthentication at the very start of the pipeline unless the

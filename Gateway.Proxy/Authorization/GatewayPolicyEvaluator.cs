@@ -19,22 +19,20 @@ namespace Gateway.Proxy.Authorization;
 /// The default evaluator is transient and builds an authorization context, a set of pending
 /// requirements and four tasks per request (about 700 bytes): more than the rest of authorizing a
 /// cached caller. A singleton here also spares the per-request construction of it and of the
-/// authorization service.
+/// authorization service; the cases it hands over get exactly those, from the request's services.
 /// </remarks>
-internal sealed class GatewayPolicyEvaluator : IPolicyEvaluator
+internal sealed class GatewayPolicyEvaluator(IServiceScopeFactory scopes) : IPolicyEvaluator
 {
     private static readonly Task<PolicyAuthorizationResult> Succeeded = Task.FromResult(PolicyAuthorizationResult.Success());
 
-    private readonly PolicyEvaluator _default;
-    private readonly bool _onlyBuiltInHandlers;
-
-    public GatewayPolicyEvaluator(IAuthorizationService authorization, IEnumerable<IAuthorizationHandler> handlers)
+    // The built-in requirements are their own handlers (run by PassThroughAuthorizationHandler);
+    // another handler could fail a requirement this evaluator would see as met. Looked up once, in
+    // a scope of its own: handlers may be scoped.
+    private readonly Lazy<bool> _onlyBuiltInHandlers = new(() =>
     {
-        _default = new PolicyEvaluator(authorization);
-        // The built-in requirements are their own handlers (run by PassThroughAuthorizationHandler);
-        // another handler could fail a requirement this evaluator would see as met.
-        _onlyBuiltInHandlers = handlers.All(handler => handler is PassThroughAuthorizationHandler);
-    }
+        using var scope = scopes.CreateScope();
+        return scope.ServiceProvider.GetServices<IAuthorizationHandler>().All(handler => handler is PassThroughAuthorizationHandler);
+    });
 
     public Task<AuthenticateResult> AuthenticateAsync(AuthorizationPolicy policy, HttpContext context)
     {
@@ -46,18 +44,21 @@ internal sealed class GatewayPolicyEvaluator : IPolicyEvaluator
             return caller.Authenticated;
         }
 
-        return _default.AuthenticateAsync(policy, context);
+        return Default(context).AuthenticateAsync(policy, context);
     }
 
     public Task<PolicyAuthorizationResult> AuthorizeAsync(AuthorizationPolicy policy, AuthenticateResult authenticationResult, HttpContext context, object? resource)
     {
-        if (_onlyBuiltInHandlers && authenticationResult.Succeeded && context.User is GatewayPrincipal caller && AllMet(policy.Requirements, caller))
+        if (authenticationResult.Succeeded && context.User is GatewayPrincipal caller && AllMet(policy.Requirements, caller) && _onlyBuiltInHandlers.Value)
         {
             return Succeeded;
         }
 
-        return _default.AuthorizeAsync(policy, authenticationResult, context, resource);
+        return Default(context).AuthorizeAsync(policy, authenticationResult, context, resource);
     }
+
+    /// <summary>What ASP.NET itself would use: its evaluator over the request's authorization service.</summary>
+    private static PolicyEvaluator Default(HttpContext context) => new(context.RequestServices.GetRequiredService<IAuthorizationService>());
 
     /// <summary>Whether every requirement is one of the built-in kinds and is met, by their own rules.</summary>
     internal static bool AllMet(IReadOnlyList<IAuthorizationRequirement> requirements, GatewayPrincipal caller)

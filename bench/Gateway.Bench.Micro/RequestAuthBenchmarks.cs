@@ -43,9 +43,10 @@ public class RequestAuthBenchmarks
         var services = new ServiceCollection().AddLogging();
         services.AddAuthorization();
         _services = services.BuildServiceProvider();
-        _evaluator = new GatewayPolicyEvaluator(_services.GetRequiredService<IAuthorizationService>(), _services.GetServices<IAuthorizationHandler>());
+        _evaluator = new GatewayPolicyEvaluator(_services.GetRequiredService<IServiceScopeFactory>());
         _policy = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
 
+        _request.RequestServices = _services;
         _request.Request.Protocol = "HTTP/1.1";
         _request.Request.Headers.Authorization = "Bearer " + Token;
         _request.Features.Set<IConnectionItemsFeature>(new ConnectionItems());

@@ -44,7 +44,7 @@ public sealed class GatewayPolicyEvaluatorTests
         {
             foreach (var (name, policy) in Policies)
             {
-                var context = Request(caller);
+                var context = Request(caller, services);
                 var authenticated = await reference.AuthenticateAsync(policy, context);
                 var expected = await reference.AuthorizeAsync(policy, authenticated, context, resource: null);
 
@@ -70,20 +70,24 @@ public sealed class GatewayPolicyEvaluatorTests
     {
         using var services = Services();
         var gateway = services.GetRequiredService<IPolicyEvaluator>();
-        var context = Request(FreeUser);
+        var context = Request(FreeUser, services);
 
         Assert.Same(FreeUser.Authenticated, gateway.AuthenticateAsync(Policies["authenticated"], context));
         Assert.Same(
             gateway.AuthorizeAsync(Policies["authenticated"], FreeUser.Result, context, null),
-            gateway.AuthorizeAsync(Policies["authenticated"], FreeUser.Result, Request(FreeUser), null));
+            gateway.AuthorizeAsync(Policies["authenticated"], FreeUser.Result, Request(FreeUser, services), null));
     }
 
-    [Fact]
-    public async Task AnotherAuthorizationHandler_TurnsTheShortcutOff()
+    [Theory]
+    [InlineData(ServiceLifetime.Singleton)]
+    [InlineData(ServiceLifetime.Scoped)]
+    [InlineData(ServiceLifetime.Transient)]
+    public async Task AnotherAuthorizationHandler_TurnsTheShortcutOff_WhateverItsLifetime(ServiceLifetime lifetime)
     {
-        using var services = Services(s => s.AddSingleton<IAuthorizationHandler, DenyEverything>());
+        using var services = Services(s => s.Add(new ServiceDescriptor(typeof(IAuthorizationHandler), typeof(DenyEverything), lifetime)));
         var gateway = services.GetRequiredService<IPolicyEvaluator>();
-        var context = Request(ProAdmin);
+        await using var scope = services.CreateAsyncScope();
+        var context = Request(ProAdmin, scope.ServiceProvider);
 
         var result = await gateway.AuthorizeAsync(Policies["authenticated"], ProAdmin.Result, context, null);
 
@@ -100,9 +104,9 @@ public sealed class GatewayPolicyEvaluatorTests
     }
 
     /// <summary>A request as the gateway's authentication leaves it: user and recorded result, or anonymous.</summary>
-    private static DefaultHttpContext Request(GatewayPrincipal? caller)
+    private static DefaultHttpContext Request(GatewayPrincipal? caller, IServiceProvider requestServices)
     {
-        var context = new DefaultHttpContext();
+        var context = new DefaultHttpContext { RequestServices = requestServices };
         if (caller is not null)
         {
             var features = new RecordedResult { AuthenticateResult = caller.Result };
@@ -119,7 +123,8 @@ public sealed class GatewayPolicyEvaluatorTests
         services.AddAuthorization();
         services.AddSingleton<IPolicyEvaluator, GatewayPolicyEvaluator>();
         configure?.Invoke(services);
-        return services.BuildServiceProvider();
+        // As in Development: a scoped service resolved from the root provider would throw.
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
     }
 
     private sealed class RecordedResult : IHttpAuthenticationFeature, IAuthenticateResultFeature
