@@ -59,20 +59,18 @@ internal sealed class AuthCache
     public bool TryGet(CredentialKey key, out GatewayPrincipal? principal)
     {
         var now = timeProvider.GetUtcNow().UtcTicks;
-        if (TryGetFresh(key, now, out var valid, out var known))
+        if (_positive.TryGetValue(key, out var entry))
         {
-            principal = valid;
-            return true;
+            return TryUse(entry, now, out principal);
         }
 
-        if (!known && _negative.TryGetValue(key, out var negativeExpires) && now < negativeExpires)
+        principal = null;
+        if (_negative.TryGetValue(key, out var negativeExpires) && now < negativeExpires)
         {
-            principal = null;
             metrics.AuthCacheNegativeHit();
             return true;
         }
 
-        principal = null;
         return false;
     }
 
@@ -80,27 +78,26 @@ internal sealed class AuthCache
     /// Only a fresh positive answer (counted as a hit); anything else is left, uncounted, to
     /// <see cref="TryGet"/> and <see cref="ValidateAsync"/>.
     /// </summary>
-    public bool TryGetValid(CredentialKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out GatewayPrincipal? principal) =>
-        TryGetFresh(key, timeProvider.GetUtcNow().UtcTicks, out principal, out _);
-
-    /// <param name="known">Whether a positive entry exists at all, fresh or not.</param>
-    private bool TryGetFresh(CredentialKey key, long now, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out GatewayPrincipal? principal, out bool known)
+    public bool TryGetValid(CredentialKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out GatewayPrincipal? principal)
     {
-        known = _positive.TryGetValue(key, out var entry);
-        if (entry is not null)
+        principal = null;
+        return _positive.TryGetValue(key, out var entry) && TryUse(entry, timeProvider.GetUtcNow().UtcTicks, out principal);
+    }
+
+    /// <summary>The entry's principal if the entry is still fresh (a hit, counted and marked used).</summary>
+    private bool TryUse(Entry entry, long now, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out GatewayPrincipal? principal)
+    {
+        var expires = _invalidationsLive ? entry.ExpiresAtTicks : Math.Min(entry.ExpiresAtTicks, entry.CachedAtTicks + options.CurrentValue.DegradedTtl.Ticks);
+        if (now >= expires)
         {
-            var expires = _invalidationsLive ? entry.ExpiresAtTicks : Math.Min(entry.ExpiresAtTicks, entry.CachedAtTicks + options.CurrentValue.DegradedTtl.Ticks);
-            if (now < expires)
-            {
-                entry.LastAccessTicks = now;
-                principal = entry.Principal;
-                metrics.AuthCacheHit();
-                return true;
-            }
+            principal = null;
+            return false;
         }
 
-        principal = null;
-        return false;
+        entry.LastAccessTicks = now;
+        principal = entry.Principal;
+        metrics.AuthCacheHit();
+        return true;
     }
 
     /// <summary>The slow path: asks the auth service, sharing one call among concurrent askers.</summary>
