@@ -224,7 +224,56 @@ require_built() { # app...
 # that happens to export ASPNETCORE_ENVIRONMENT=Development cannot change the results. `env -C`
 # sets the working directory, which is where ASP.NET Core looks for appsettings.json.
 dotnet_env=(env -u OTEL_EXPORTER_OTLP_ENDPOINT -u DOTNET_ENVIRONMENT -u ASPNETCORE_URLS)
-dotnet_settings=(ASPNETCORE_ENVIRONMENT=Production DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)
+#
+# DOTNET_JitDisasmSummary makes the JIT log one line per method it compiles (the shipped runtime
+# honours it); every start_* function below points it at a file of the server's own with
+# DOTNET_JitStdOutFile (jit_log). The warm-up reads those files to know when a server runs its
+# final, tier-1 code (jit_compiled). In a warmed-up process the JIT compiles nothing, so the
+# setting costs nothing while measuring.
+dotnet_settings=(ASPNETCORE_ENVIRONMENT=Production DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 DOTNET_JitDisasmSummary=1)
+
+# The JIT's log of server $1.
+jit_log() { printf '%s/%s.jit' "$work_dir" "$1"; }
+
+# Methods compiled so far by the named servers (a name without a JIT log, e.g. nginx, counts 0).
+jit_compiled() { # name...
+  local total=0 name lines
+  for name in "$@"; do
+    [[ -f $(jit_log "$name") ]] || continue
+    lines=$(wc -l <"$(jit_log "$name")")
+    total=$((total + lines))
+  done
+  printf '%d' "$total"
+}
+
+# A fixed warm-up is not enough on a slow core: on 2026-12-01's machine bare YARP reached its final
+# code after ~45 s of load and the rate limited gateway, with several times as much code to tier up
+# (ASP.NET's authentication, authorization and rate limiting, gRPC, Redis), after ~90 s, so the
+# gateway rows had been measured part-way. warm_until_settled repeats a warm-up pass of
+# settle_window seconds until the servers a target's requests pass through compile fewer than
+# settled_methods methods in one (rarely run code, such as the 5 s health probes, keeps tiering
+# up for minutes, so "none" would never come), or until it has spent max seconds; sets
+# settled_seconds to what it spent, marked "(not settled)" if it gave up.
+settle_window=5 settled_methods=20
+warm_until_settled() { # max-seconds "server..." warm-up-command...
+  local max=$1 servers=$2 before compiled
+  shift 2
+  settled_seconds=0
+  while :; do
+    # shellcheck disable=SC2086  # a list of server names
+    before=$(jit_compiled $servers)
+    "$@"
+    settled_seconds=$((settled_seconds + settle_window))
+    # shellcheck disable=SC2086
+    compiled=$(($(jit_compiled $servers) - before))
+    ((compiled >= settled_methods)) || return 0
+    if ((settled_seconds >= max)); then
+      log "warning: $servers still compiled $compiled methods in the last ${settle_window} s pass after $settled_seconds s of extra warm-up"
+      settled_seconds="$settled_seconds (not settled)"
+      return 0
+    fi
+  done
+}
 
 # --- Redis, PostgreSQL, Gateway.Auth ---------------------------------------------------------
 # The newest installed PostgreSQL's bin directory (the glob itself when none is installed).
@@ -274,7 +323,7 @@ start_auth() { # name grpc-port http-port postgres-port postgres-password redis-
   log "starting Gateway.Auth: gRPC (h2c) on 127.0.0.1:$2, HTTP/1 health on 127.0.0.1:$3"
   ConnectionStrings__authdb="Host=127.0.0.1;Port=$4;Username=postgres;Password=$5;Database=authdb" \
   ConnectionStrings__redis="127.0.0.1:$6,password=$7" \
-    start_server "$1" "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Auth)" "${dotnet_settings[@]}" \
+    start_server "$1" "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Auth)" "${dotnet_settings[@]}" DOTNET_JitStdOutFile="$(jit_log "$1")" \
       Kestrel__Endpoints__grpc__Url="http://127.0.0.1:$2" Kestrel__Endpoints__grpc__Protocols=Http2 \
       Kestrel__Endpoints__http__Url="http://127.0.0.1:$3" Kestrel__Endpoints__http__Protocols=Http1 \
       dotnet Gateway.Auth.dll
@@ -284,7 +333,7 @@ start_auth() { # name grpc-port http-port postgres-port postgres-password redis-
 # The sample backend (Production, its usual service defaults).
 start_backend() { # name port
   log "starting sample backend on 127.0.0.1:$2"
-  start_server "$1" "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.SampleApi)" "${dotnet_settings[@]}" \
+  start_server "$1" "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.SampleApi)" "${dotnet_settings[@]}" DOTNET_JitStdOutFile="$(jit_log "$1")" \
     ASPNETCORE_URLS="http://127.0.0.1:$2" \
     dotnet Gateway.SampleApi.dll
 }
@@ -292,7 +341,7 @@ start_backend() { # name port
 # bench/Gateway.Bench.BareYarp: one catch-all route to the backend, nothing else.
 start_bare_yarp() { # name port backend-port
   log "starting bare YARP on 127.0.0.1:$2"
-  start_server "$1" "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Bench.BareYarp)" "${dotnet_settings[@]}" \
+  start_server "$1" "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Bench.BareYarp)" "${dotnet_settings[@]}" DOTNET_JitStdOutFile="$(jit_log "$1")" \
     ASPNETCORE_URLS="http://127.0.0.1:$2" \
     ReverseProxy__Clusters__backend__Destinations__backend__Address="http://127.0.0.1:$3" \
     dotnet Gateway.Bench.BareYarp.dll
@@ -323,7 +372,7 @@ start_gateway() { # name port [setting...]
   local name=$1 port=$2
   shift 2
   ConnectionStrings__redis="127.0.0.1:$redis_port,password=$redis_password" \
-    start_server "$name" "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Proxy)" "${dotnet_settings[@]}" \
+    start_server "$name" "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Proxy)" "${dotnet_settings[@]}" DOTNET_JitStdOutFile="$(jit_log "$name")" \
       ASPNETCORE_URLS="http://127.0.0.1:$port" \
       ReverseProxy__Clusters__sampleapi__Destinations__sampleapi__Address="http://127.0.0.1:$backend_port" \
       ReverseProxy__Routes__public__RateLimiterPolicy=Disable ReverseProxy__Routes__api__RateLimiterPolicy=Disable \

@@ -183,17 +183,21 @@ cpu_ticks() {
 
 # --- targets ---------------------------------------------------------------------------------
 # key, label, URL, the profiled process, header.
-target_keys=() target_labels=() target_urls=() target_pids=() target_headers=()
-add_target() { target_keys+=("$1") target_labels+=("$2") target_urls+=("$3") target_pids+=("$4") target_headers+=("${5:-}"); }
-wants yarp && add_target yarp "bare YARP" "http://127.0.0.1:$yarp_port/api/hello" "$pid_yarp"
+# key, label, URL, the profiled process (named as started: its JIT log), header.
+target_keys=() target_labels=() target_urls=() target_pids=() target_servers=() target_headers=()
+add_target() { # key label url server [header]
+  local pid_var="pid_${4//-/_}"
+  target_keys+=("$1") target_labels+=("$2") target_urls+=("$3") target_pids+=("${!pid_var}") target_servers+=("$4 backend") target_headers+=("${5:-}")
+}
+wants yarp && add_target yarp "bare YARP" "http://127.0.0.1:$yarp_port/api/hello" yarp
 wants gateway-anon && add_target gateway-anon "gateway, anonymous ($gateway_anon_path), no rate limit" \
-  "http://127.0.0.1:$gateway_port$gateway_anon_path" "$pid_gateway"
+  "http://127.0.0.1:$gateway_port$gateway_anon_path" gateway
 wants gateway-auth && add_target gateway-auth "gateway, authenticated (cached token), no rate limit" \
-  "http://127.0.0.1:$gateway_port/api/hello" "$pid_gateway" "$auth_header"
+  "http://127.0.0.1:$gateway_port/api/hello" gateway "$auth_header"
 wants gateway-rl-batched && add_target gateway-rl-batched "gateway, authenticated + rate limited (batched): the full chain" \
-  "http://127.0.0.1:${gateway_rl_batched_port:-}/api/hello" "${pid_gateway_rl_batched:-}" "$auth_header"
+  "http://127.0.0.1:${gateway_rl_batched_port:-}/api/hello" gateway-rl-batched "$auth_header"
 wants gateway-rl-strict && add_target gateway-rl-strict "gateway, authenticated + rate limited (strict)" \
-  "http://127.0.0.1:${gateway_rl_strict_port:-}/api/hello" "${pid_gateway_rl_strict:-}" "$auth_header"
+  "http://127.0.0.1:${gateway_rl_strict_port:-}/api/hello" gateway-rl-strict "$auth_header"
 
 measurements=$work_dir/measurements.tsv
 : >"$measurements"
@@ -261,10 +265,19 @@ load() {
 log "load: wrk -t1 -c$connections; 2 warm-up passes of ${warmup} s per target, then ${duration} s per target under perf (-F $frequency, cpu-clock, call graphs)"
 started_at=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-# Tiered JIT needs ~15 s of load on one busy core to settle (see bench/run.sh).
+# Two interleaved passes, then each target until its JIT has settled (warm_until_settled,
+# bench/lib.sh), as bench/run.sh does.
 for pass in 1 2; do
   for i in "${!target_keys[@]}"; do load "$i" "$warmup"; done
 done
+settled=()
+for i in "${!target_keys[@]}"; do
+  settled_seconds=0
+  ((quick)) || warm_until_settled 180 "${target_servers[i]}" load "$i" "$settle_window"
+  settled+=("${target_keys[i]} $settled_seconds s")
+done
+settled_fact=$(IFS=','; echo "${settled[*]}")
+settled_fact=${settled_fact//,/, }
 for i in "${!target_keys[@]}"; do load "$i" "$duration" profile; done
 
 # --- report ----------------------------------------------------------------------------------
@@ -308,6 +321,7 @@ if ((!quick)); then
     echo "| redis | $(redis-server --version | cut -d' ' -f3) |"
     echo "| pinning | $pinning |"
     echo "| load average at start | $load_before |"
+    echo "| extra warm-up until the JIT settled | $settled_fact |"
     echo "| other processes on the server core | $other_load |"
     echo
     echo "$tables"

@@ -20,12 +20,14 @@ all_rows="direct nginx yarp gateway-anon gateway-anon-nometrics gateway-auth gat
 
 usage() {
   cat <<EOF
-Usage: bench/run.sh [--quick] [--no-build] [--duration S] [--warmup S] [--rounds N] [--connections N] [--rows LIST]
+Usage: bench/run.sh [--quick] [--no-build] [--duration S] [--warmup S] [--settle S] [--rounds N] [--connections N] [--rows LIST]
 
   --quick          smoke mode: 1 s warm-up passes and one 1 s round per target; no results file
   --no-build       use the last Release build in bench/artifacts
   --duration S     seconds per measurement (default 8)
   --warmup S       seconds of each of the two warm-up passes over the targets (default 8)
+  --settle S       at most this many seconds more of warm-up per target, in ${settle_window} s passes, until
+                   its .NET servers' JIT has settled (default 180; none with --quick)
   --rounds N       interleaved rounds, every target once per round (default 5)
   --connections N  wrk connections (default 32)
   --rows LIST      comma-separated rows to measure (default all: ${all_rows// /,});
@@ -37,7 +39,7 @@ EOF
 
 # --- options --------------------------------------------------------------------------------
 command_line="bench/run.sh${*:+ $*}"
-quick=0 build=1 duration=8 warmup=8 rounds=5 connections=32 rows=${all_rows// /,}
+quick=0 build=1 duration=8 warmup=8 settle=180 rounds=5 connections=32 rows=${all_rows// /,}
 # --quick only changes the defaults, so '--quick --rounds 2' means what it says.
 for arg in "$@"; do
   if [[ $arg == --quick ]]; then quick=1 duration=1 warmup=1 rounds=1; fi
@@ -48,6 +50,7 @@ while (($#)); do
     --no-build) build=0 ;;
     --duration) duration=${2:?}; shift ;;
     --warmup) warmup=${2:?}; shift ;;
+    --settle) settle=${2:?}; shift ;;
     --rounds) rounds=${2:?}; shift ;;
     --connections) connections=${2:?}; shift ;;
     --rows) rows=${2:?}; shift ;;
@@ -56,7 +59,7 @@ while (($#)); do
   esac
   shift
 done
-for n in "$duration" "$warmup" "$rounds" "$connections"; do
+for n in "$duration" "$warmup" "$settle" "$rounds" "$connections"; do
   [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "Options take positive integers, got '$n'." >&2; exit 2; }
 done
 selected=" "
@@ -265,28 +268,30 @@ core_busy_ticks() {
 # --- rows ------------------------------------------------------------------------------------
 # One row per measured target, in the order of each interleaved round. A row names the processes
 # whose CPU it is charged with; the backend's CPU is reported in its own column.
-row_keys=() row_labels=() row_urls=() row_pids=() row_headers=()
-add_row() { # key label url "pids" [header]
-  row_keys+=("$1") row_labels+=("$2") row_urls+=("$3") row_pids+=("$4") row_headers+=("${5:-}")
+# The .NET servers a row's requests pass through (their JIT logs tell when the row is warm) are
+# the server its URL names plus the backend behind it.
+row_keys=() row_labels=() row_urls=() row_pids=() row_headers=() row_servers=()
+add_row() { # key label url "pids" server [header]
+  row_keys+=("$1") row_labels+=("$2") row_urls+=("$3") row_pids+=("$4") row_servers+=("$5 backend") row_headers+=("${6:-}")
 }
-wants direct && add_row direct "backend direct" "http://127.0.0.1:$backend_port/api/hello" "$pid_backend"
-wants nginx && add_row nginx "nginx (1 worker, keepalive upstream)" "http://127.0.0.1:$nginx_port/api/hello" "$nginx_pids"
-wants yarp && add_row yarp "bare YARP" "http://127.0.0.1:$yarp_port/api/hello" "$pid_yarp"
+wants direct && add_row direct "backend direct" "http://127.0.0.1:$backend_port/api/hello" "$pid_backend" backend
+wants nginx && add_row nginx "nginx (1 worker, keepalive upstream)" "http://127.0.0.1:$nginx_port/api/hello" "$nginx_pids" nginx
+wants yarp && add_row yarp "bare YARP" "http://127.0.0.1:$yarp_port/api/hello" "$pid_yarp" yarp
 wants gateway-anon && add_row gateway-anon "gateway, anonymous route ($gateway_anon_path), no rate limit" \
-  "http://127.0.0.1:$gateway_port$gateway_anon_path" "$pid_gateway $pid_redis_server"
+  "http://127.0.0.1:$gateway_port$gateway_anon_path" "$pid_gateway $pid_redis_server" gateway
 wants gateway-anon-nometrics && add_row gateway-anon-nometrics "same, request metrics off (Gateway:Telemetry:Enabled=false)" \
-  "http://127.0.0.1:$gateway_nometrics_port$gateway_anon_path" "$pid_gateway_nometrics $pid_redis_server"
+  "http://127.0.0.1:$gateway_nometrics_port$gateway_anon_path" "$pid_gateway_nometrics $pid_redis_server" gateway-nometrics
 # Charged with the auth service and PostgreSQL as well: with the token cached they should cost
 # nothing per request, and the column shows whether they do.
 wants gateway-auth && add_row gateway-auth "gateway, authenticated (cached token), no rate limit" \
-  "http://127.0.0.1:$gateway_port/api/hello" "$pid_gateway $pid_redis_server $pid_auth $pid_postgres_server" "$auth_header"
+  "http://127.0.0.1:$gateway_port/api/hello" "$pid_gateway $pid_redis_server $pid_auth $pid_postgres_server" gateway "$auth_header"
 # The full chain: cached token, per-user rate limit in Redis, metrics.
 # (Their gateways are the main one with a per-user policy on /api: the same request as the
 # cached-token row.)
 wants gateway-rl-strict && add_row gateway-rl-strict "gateway, authenticated + rate limited (strict)" \
-  "http://127.0.0.1:${gateway_rl_strict_port:-}/api/hello" "${pid_gateway_rl_strict:-} $pid_redis_server $pid_auth $pid_postgres_server" "$auth_header"
+  "http://127.0.0.1:${gateway_rl_strict_port:-}/api/hello" "${pid_gateway_rl_strict:-} $pid_redis_server $pid_auth $pid_postgres_server" gateway-rl-strict "$auth_header"
 wants gateway-rl-batched && add_row gateway-rl-batched "gateway, authenticated + rate limited (batched)" \
-  "http://127.0.0.1:${gateway_rl_batched_port:-}/api/hello" "${pid_gateway_rl_batched:-} $pid_redis_server $pid_auth $pid_postgres_server" "$auth_header"
+  "http://127.0.0.1:${gateway_rl_batched_port:-}/api/hello" "${pid_gateway_rl_batched:-} $pid_redis_server $pid_auth $pid_postgres_server" gateway-rl-batched "$auth_header"
 
 # Redis script calls (EVALSHA + EVAL: every rate limit decision is one) served so far by the
 # bench Redis, from INFO commandstats; '-' for rows without it. The password goes through the
@@ -365,7 +370,7 @@ measure() {
 }
 
 # --- load --------------------------------------------------------------------------------------
-log "load: wrk -t1 -c$connections, 2 warm-up passes of ${warmup} s per target, then $rounds round(s) of ${duration} s per target"
+log "load: wrk -t1 -c$connections, 2 warm-up passes of ${warmup} s per target, more until its JIT settles, then $rounds round(s) of ${duration} s per target"
 started_at=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # Warm-up lets tiered JIT and connection pools settle before anything is recorded. On one saturated
@@ -376,6 +381,15 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for pass in 1 2; do
   for i in "${!row_keys[@]}"; do measure "$i" "$warmup" "" "$pass"; done
 done
+# Then each target until its servers' JIT has settled (warm_until_settled, bench/lib.sh).
+settled=()
+for i in "${!row_keys[@]}"; do
+  settled_seconds=0
+  ((quick)) || warm_until_settled "$settle" "${row_servers[i]}" measure "$i" "$settle_window" "" JIT
+  settled+=("${row_keys[i]} $settled_seconds s")
+done
+settled_fact=$(IFS=','; echo "${settled[*]}")
+settled_fact=${settled_fact//,/, }
 for ((round = 1; round <= rounds; round++)); do
   for i in "${!row_keys[@]}"; do measure "$i" "$duration" "$round"; done
 done
@@ -448,7 +462,7 @@ CPU µs/req: user+system CPU of the row's own server processes (nginx master+wor
 plus the auth service and the PostgreSQL server process for the authenticated rows) \
 per request; backend CPU is the sample API's share. Redis calls/req: EVAL + EVALSHA calls (INFO commandstats of the bench Redis, \
 before and after each measurement) per request. The anonymous and cached-token rows run with rate limiting disabled on their routes; \
-the rate limited rows use a per-user policy (plan limit 2e9 per 60 s, never reached) in strict or batched mode. wrk -t1 -c$connections, ${duration} s per measurement after 2 × ${warmup} s of warm-up, \
+the rate limited rows use a per-user policy (plan limit 2e9 per 60 s, never reached) in strict or batched mode. wrk -t1 -c$connections, ${duration} s per measurement after 2 × ${warmup} s of warm-up and then ${settle_window} s passes until each target's JIT had settled, \
 GET /api/hello (through the gateway's anonymous route, or with a bearer token on the authenticated ones), 127.0.0.1 only. \
 Other processes on the server core while measuring: $other_load. See bench/README.md."
 
@@ -470,6 +484,7 @@ if ((!quick)); then
     fi
     echo "| pinning | $pinning |"
     echo "| load average at start | $load_before |"
+    echo "| extra warm-up until the JIT settled | $settled_fact |"
     echo "| other processes on the server core | $other_load |"
     echo
     echo "$table"
