@@ -253,7 +253,7 @@ jit_compiled() { # name...
 # settle_window seconds until the servers a target's requests pass through compile fewer than
 # settled_methods methods in one (rarely run code, such as the 5 s health probes, keeps tiering
 # up for minutes, so "none" would never come), or until it has spent max seconds; sets
-# settled_seconds to what it spent, marked "(not settled)" if it gave up.
+# settled_seconds to what it spent ("25 s"), marked "(not settled)" if it gave up.
 settle_window=5 settled_methods=20
 warm_until_settled() { # max-seconds "server..." warm-up-command...
   local max=$1 servers=$2 before compiled
@@ -266,10 +266,13 @@ warm_until_settled() { # max-seconds "server..." warm-up-command...
     settled_seconds=$((settled_seconds + settle_window))
     # shellcheck disable=SC2086
     compiled=$(($(jit_compiled $servers) - before))
-    ((compiled >= settled_methods)) || return 0
+    if ((compiled < settled_methods)); then
+      settled_seconds+=" s"
+      return 0
+    fi
     if ((settled_seconds >= max)); then
       log "warning: $servers still compiled $compiled methods in the last ${settle_window} s pass after $settled_seconds s of extra warm-up"
-      settled_seconds="$settled_seconds (not settled)"
+      settled_seconds+=" s (not settled)"
       return 0
     fi
   done

@@ -272,9 +272,9 @@ for pass in 1 2; do
 done
 settled=()
 for i in "${!target_keys[@]}"; do
-  settled_seconds=0
+  settled_seconds="0 s"
   ((quick)) || warm_until_settled 180 "${target_servers[i]}" load "$i" "$settle_window"
-  settled+=("${target_keys[i]} $settled_seconds s")
+  settled+=("${target_keys[i]} $settled_seconds")
 done
 settled_fact=$(IFS=','; echo "${settled[*]}")
 settled_fact=${settled_fact//,/, }

@@ -384,9 +384,9 @@ done
 # Then each target until its servers' JIT has settled (warm_until_settled, bench/lib.sh).
 settled=()
 for i in "${!row_keys[@]}"; do
-  settled_seconds=0
+  settled_seconds="0 s"
   ((quick)) || warm_until_settled "$settle" "${row_servers[i]}" measure "$i" "$settle_window" "" JIT
-  settled+=("${row_keys[i]} $settled_seconds s")
+  settled+=("${row_keys[i]} $settled_seconds")
 done
 settled_fact=$(IFS=','; echo "${settled[*]}")
 settled_fact=${settled_fact//,/, }
