@@ -246,36 +246,41 @@ jit_compiled() { # name...
   printf '%d' "$total"
 }
 
-# A fixed warm-up is not enough on a slow core: on 2026-12-01's machine bare YARP reached its final
-# code after ~45 s of load and the rate limited gateway, with several times as much code to tier up
-# (ASP.NET's authentication, authorization and rate limiting, gRPC, Redis), after ~90 s, so the
-# gateway rows had been measured part-way. warm_until_settled repeats a warm-up pass of
-# settle_window seconds until the servers a target's requests pass through compile fewer than
-# settled_methods methods in one (rarely run code, such as the 5 s health probes, keeps tiering
-# up for minutes, so "none" would never come), or until it has spent max seconds; sets
-# settled_seconds to what it spent ("25 s"), marked "(not settled)" if it gave up.
-settle_window=5 settled_methods=20
-warm_until_settled() { # max-seconds "server..." warm-up-command...
-  local max=$1 servers=$2 before compiled
-  shift 2
-  settled_seconds=0
+# A fixed warm-up is not enough on a slow core: loaded alone on 2026-12-01's machine, bare YARP
+# reached its final code after ~45 s of load and the rate limited gateway, with several times as
+# much code to tier up (ASP.NET's authentication, authorization and rate limiting, gRPC, Redis),
+# after ~90 s. How much of that a fixed warm-up covers depends on how many targets share it.
+# warm_until_settled repeats a warm-up pass of settle_window seconds until the servers a target's
+# requests pass through compile fewer than settled_methods methods in one (rarely run code, such
+# as the 5 s health probes, keeps tiering up for minutes, so "none" would never come), or until it
+# has spent max seconds; it adds "<key> <seconds> s" to settled_targets, marked "(not settled)" if
+# it gave up. settled_summary prints that list for a results file.
+settle_window=5 settled_methods=20 settled_targets=()
+warm_until_settled() { # key max-seconds "server..." warm-up-command...
+  local key=$1 max=$2 servers=$3 spent=0 before compiled
+  shift 3
   while :; do
     # shellcheck disable=SC2086  # a list of server names
     before=$(jit_compiled $servers)
     "$@"
-    settled_seconds=$((settled_seconds + settle_window))
+    spent=$((spent + settle_window))
     # shellcheck disable=SC2086
     compiled=$(($(jit_compiled $servers) - before))
     if ((compiled < settled_methods)); then
-      settled_seconds+=" s"
+      settled_targets+=("$key $spent s")
       return 0
     fi
-    if ((settled_seconds >= max)); then
-      log "warning: $servers still compiled $compiled methods in the last ${settle_window} s pass after $settled_seconds s of extra warm-up"
-      settled_seconds+=" s (not settled)"
+    if ((spent >= max)); then
+      log "warning: $servers still compiled $compiled methods in the last ${settle_window} s pass after $spent s of extra warm-up"
+      settled_targets+=("$key $spent s (not settled)")
       return 0
     fi
   done
+}
+settled_summary() {
+  local IFS=,
+  local joined="${settled_targets[*]}"
+  printf '%s' "${joined//,/, }"
 }
 
 # --- Redis, PostgreSQL, Gateway.Auth ---------------------------------------------------------

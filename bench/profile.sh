@@ -182,7 +182,6 @@ cpu_ticks() {
 }
 
 # --- targets ---------------------------------------------------------------------------------
-# key, label, URL, the profiled process, header.
 # key, label, URL, the profiled process (named as started: its JIT log), header.
 target_keys=() target_labels=() target_urls=() target_pids=() target_servers=() target_headers=()
 add_target() { # key label url server [header]
@@ -270,14 +269,11 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for pass in 1 2; do
   for i in "${!target_keys[@]}"; do load "$i" "$warmup"; done
 done
-settled=()
-for i in "${!target_keys[@]}"; do
-  settled_seconds="0 s"
-  ((quick)) || warm_until_settled 180 "${target_servers[i]}" load "$i" "$settle_window"
-  settled+=("${target_keys[i]} $settled_seconds")
-done
-settled_fact=$(IFS=','; echo "${settled[*]}")
-settled_fact=${settled_fact//,/, }
+if ((!quick)); then
+  for i in "${!target_keys[@]}"; do
+    warm_until_settled "${target_keys[i]}" 180 "${target_servers[i]}" load "$i" "$settle_window"
+  done
+fi
 for i in "${!target_keys[@]}"; do load "$i" "$duration" profile; done
 
 # --- report ----------------------------------------------------------------------------------
@@ -321,7 +317,7 @@ if ((!quick)); then
     echo "| redis | $(redis-server --version | cut -d' ' -f3) |"
     echo "| pinning | $pinning |"
     echo "| load average at start | $load_before |"
-    echo "| extra warm-up until the JIT settled | $settled_fact |"
+    echo "| extra warm-up until the JIT settled | $(settled_summary) |"
     echo "| other processes on the server core | $other_load |"
     echo
     echo "$tables"

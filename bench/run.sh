@@ -269,10 +269,12 @@ core_busy_ticks() {
 # One row per measured target, in the order of each interleaved round. A row names the processes
 # whose CPU it is charged with; the backend's CPU is reported in its own column.
 # The .NET servers a row's requests pass through (their JIT logs tell when the row is warm) are
-# the server its URL names plus the backend behind it.
+# the server its URL names plus the backend behind it (just the backend for the direct row).
 row_keys=() row_labels=() row_urls=() row_pids=() row_headers=() row_servers=()
 add_row() { # key label url "pids" server [header]
-  row_keys+=("$1") row_labels+=("$2") row_urls+=("$3") row_pids+=("$4") row_servers+=("$5 backend") row_headers+=("${6:-}")
+  local servers="$5 backend"
+  [[ $5 == backend ]] && servers=backend
+  row_keys+=("$1") row_labels+=("$2") row_urls+=("$3") row_pids+=("$4") row_servers+=("$servers") row_headers+=("${6:-}")
 }
 wants direct && add_row direct "backend direct" "http://127.0.0.1:$backend_port/api/hello" "$pid_backend" backend
 wants nginx && add_row nginx "nginx (1 worker, keepalive upstream)" "http://127.0.0.1:$nginx_port/api/hello" "$nginx_pids" nginx
@@ -382,14 +384,11 @@ for pass in 1 2; do
   for i in "${!row_keys[@]}"; do measure "$i" "$warmup" "" "$pass"; done
 done
 # Then each target until its servers' JIT has settled (warm_until_settled, bench/lib.sh).
-settled=()
-for i in "${!row_keys[@]}"; do
-  settled_seconds="0 s"
-  ((quick)) || warm_until_settled "$settle" "${row_servers[i]}" measure "$i" "$settle_window" "" JIT
-  settled+=("${row_keys[i]} $settled_seconds")
-done
-settled_fact=$(IFS=','; echo "${settled[*]}")
-settled_fact=${settled_fact//,/, }
+if ((!quick)); then
+  for i in "${!row_keys[@]}"; do
+    warm_until_settled "${row_keys[i]}" "$settle" "${row_servers[i]}" measure "$i" "$settle_window" "" JIT
+  done
+fi
 for ((round = 1; round <= rounds; round++)); do
   for i in "${!row_keys[@]}"; do measure "$i" "$duration" "$round"; done
 done
@@ -484,7 +483,7 @@ if ((!quick)); then
     fi
     echo "| pinning | $pinning |"
     echo "| load average at start | $load_before |"
-    echo "| extra warm-up until the JIT settled | $settled_fact |"
+    echo "| extra warm-up until the JIT settled | $(settled_summary) |"
     echo "| other processes on the server core | $other_load |"
     echo
     echo "$table"
