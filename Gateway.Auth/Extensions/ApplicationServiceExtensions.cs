@@ -35,6 +35,7 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton<PasswordHasher>();
         builder.Services.AddSingleton<CredentialValidator>();
         builder.Services.AddSingleton<CallerAuthenticator>();
+        builder.Services.AddSingleton<AuthStatistics>();
         builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddSingleton<InvalidationPublisher>();
         builder.Services.AddSingleton<DatabaseInitializer>();

@@ -1,5 +1,6 @@
 using Gateway.Auth.Data;
 using Gateway.Auth.Invalidation;
+using Gateway.Auth.Security;
 using Gateway.Auth.V1;
 using Grpc.Core;
 
@@ -9,6 +10,7 @@ internal sealed partial class AdminGrpcService(
     AuthStore store,
     CallerAuthenticator callers,
     InvalidationPublisher invalidations,
+    AuthStatistics statistics,
     ILogger<AdminGrpcService> logger) : AdminService.AdminServiceBase
 {
     public override async Task<SetUserPlanResponse> SetUserPlan(SetUserPlanRequest request, ServerCallContext context)
@@ -53,6 +55,12 @@ internal sealed partial class AdminGrpcService(
         var response = new ListPlansResponse();
         response.Plans.AddRange(plans.Select(p => new Plan { Name = p.Name, RequestsPerWindow = p.RequestsPerWindow, WindowSeconds = p.WindowSeconds }));
         return response;
+    }
+
+    public override async Task<AuthStats> GetStats(GetStatsRequest request, ServerCallContext context)
+    {
+        await callers.AuthenticateAdminAsync(request.AccessToken, context.CancellationToken);
+        return statistics.Read();
     }
 
     private static partial class Log

@@ -14,6 +14,7 @@ internal sealed partial class AuthGrpcService(
     CredentialValidator validator,
     CallerAuthenticator callers,
     LoginThrottle throttle,
+    AuthStatistics statistics,
     InvalidationPublisher invalidations,
     TimeProvider timeProvider,
     IOptionsMonitor<AuthOptions> options,
@@ -47,23 +48,23 @@ internal sealed partial class AuthGrpcService(
         var normalized = RequestValidation.Normalize(userName);
         var cancellationToken = context.CancellationToken;
 
-        await throttle.EnsureAllowedAsync(normalized, clientAddress, cancellationToken);
+        // Counted before the password is looked at (atomically): concurrent guesses cannot all pass.
+        var attempt = await throttle.BeginAsync(normalized, clientAddress, cancellationToken);
 
         // Unknown users are verified against a dummy hash: same work, same answer, same time.
         var user = await store.FindLoginAsync(normalized, cancellationToken);
         var passwordMatches = await passwordHasher.VerifyAsync(password, user?.PasswordHash, cancellationToken);
         if (user is null || !passwordMatches || user.Disabled)
         {
-            if (!passwordMatches)
-            {
-                await throttle.RecordFailureAsync(normalized, clientAddress, cancellationToken);
-            }
-
+            // The attempt stays counted (a disabled account's right password too: answering it
+            // differently, or faster, would tell that the password is right).
+            statistics.LoginAnswered(succeeded: false);
             Log.LoginFailed(logger);
             throw new RpcException(new Status(StatusCode.Unauthenticated, "Invalid user name or password."));
         }
 
-        await throttle.RecordSuccessAsync(normalized, cancellationToken);
+        await throttle.SucceededAsync(attempt, cancellationToken);
+        statistics.LoginAnswered(succeeded: true);
 
         var token = Credentials.NewAccessToken();
         var expiresAt = timeProvider.GetUtcNow().Add(options.CurrentValue.AccessTokenLifetime);

@@ -79,8 +79,25 @@ internal static class RequestValidation
         return value.Length > MaxKeyNameLength ? throw Invalid(field, $"must be at most {MaxKeyNameLength} characters") : Text(value, field);
     }
 
-    public static string ClientAddress(string value, string field = "client_address") =>
-        value.Length > MaxClientAddressLength ? throw Invalid(field, $"must be at most {MaxClientAddressLength} characters") : Text(value, field);
+    /// <summary>
+    /// Empty, or the canonical client key of an IP address or address group (the same function the
+    /// callers' per-client limits use, so one client is one bucket everywhere).
+    /// </summary>
+    public static string ClientAddress(string value, string field = "client_address")
+    {
+        if (value.Length > MaxClientAddressLength)
+        {
+            throw Invalid(field, $"must be at most {MaxClientAddressLength} characters");
+        }
+
+        if (Text(value, field).Length == 0)
+        {
+            return string.Empty;
+        }
+
+        return Gateway.ServiceDefaults.ClientAddresses.ClientNetwork.CanonicalKey(value)
+            ?? throw Invalid(field, "must be an IP address or an address group such as 2001:db8::/64");
+    }
 
     public static string Plan(string value, string field = "plan")
     {

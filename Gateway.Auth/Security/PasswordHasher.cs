@@ -25,8 +25,11 @@ internal sealed class PasswordHasher
     private readonly SemaphoreSlim _concurrency = new(Environment.ProcessorCount, Environment.ProcessorCount);
     private readonly Lazy<string> _dummyHash;
 
-    public PasswordHasher(IOptions<AuthOptions> options)
+    private readonly AuthStatistics _statistics;
+
+    public PasswordHasher(IOptions<AuthOptions> options, AuthStatistics statistics)
     {
+        _statistics = statistics;
         _iterations = options.Value.PasswordHashIterations;
         _dummyHash = new Lazy<string>(() => HashCore(Convert.ToBase64String(RandomNumberGenerator.GetBytes(16))));
     }
@@ -55,6 +58,7 @@ internal sealed class PasswordHasher
         try
         {
             var matches = VerifyCore(password, storedHash ?? _dummyHash.Value);
+            _statistics.PasswordVerified();
             return storedHash is not null && matches;
         }
         finally

@@ -1,4 +1,5 @@
 using Gateway.Dashboard.Security;
+using Gateway.ServiceDefaults.ClientAddresses;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -21,7 +22,7 @@ internal static class AccountApi
     }
 
     private static async Task<RedirectHttpResult> LoginAsync(
-        [FromForm] LoginForm form, DashboardSignIn signIn, HttpContext context, CancellationToken cancellationToken)
+        [FromForm] LoginForm form, DashboardSignIn signIn, ClientAddressResolver clients, HttpContext context, CancellationToken cancellationToken)
     {
         var returnUrl = SafeReturnUrl(form.ReturnUrl);
         System.Security.Claims.ClaimsPrincipal? principal;
@@ -33,7 +34,7 @@ internal static class AccountApi
         else if (!string.IsNullOrEmpty(form.UserName) && !string.IsNullOrEmpty(form.Password))
         {
             (principal, failure) = await signIn.WithPasswordAsync(
-                form.UserName, form.Password, context.Connection.RemoteIpAddress?.ToString(), cancellationToken);
+                form.UserName, form.Password, clients.Key(context), cancellationToken);
         }
         else
         {

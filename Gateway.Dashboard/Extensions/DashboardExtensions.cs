@@ -46,6 +46,8 @@ internal static class DashboardExtensions
             .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
         builder.Services.AddScoped<DashboardSignIn>();
+        // Sign-in failures are throttled per client by the auth service: the same client key as the proxy's.
+        builder.AddClientAddresses();
 
         builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(cookie =>

@@ -1,6 +1,8 @@
 using Gateway.Auth.V1;
 using Gateway.Proxy.AuthService;
 using Gateway.Proxy.Limits;
+using Gateway.Proxy.Telemetry;
+using Gateway.ServiceDefaults.ClientAddresses;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -54,17 +56,30 @@ internal static class AccountsApi
     }
 
     private static async Task<IResult> LoginAsync(
-        LoginBody body, HttpContext context, AuthClient client, IOptions<AuthServiceOptions> options, CancellationToken cancellationToken)
+        LoginBody body, HttpContext context, AuthClient client, ClientAddressResolver clients, ProxyMetrics metrics,
+        IOptions<AuthServiceOptions> options, CancellationToken cancellationToken)
     {
-        var reply = await client.LoginAsync(
-            new LoginRequest
-            {
-                UserName = body.UserName ?? string.Empty,
-                Password = body.Password ?? string.Empty,
-                // The socket's address: a client cannot pick its own throttling bucket.
-                ClientAddress = context.Connection.RemoteIpAddress?.ToString() ?? string.Empty,
-            },
-            deadline: Deadline(options), cancellationToken: cancellationToken);
+        LoginResponse reply;
+        try
+        {
+            reply = await client.LoginAsync(
+                new LoginRequest
+                {
+                    UserName = body.UserName ?? string.Empty,
+                    Password = body.Password ?? string.Empty,
+                    // The client's group as every per-client limit sees it (the socket, or a trusted
+                    // proxy's X-Forwarded-For): a client cannot pick its own throttling bucket, and
+                    // clients behind a load balancer do not share one.
+                    ClientAddress = clients.Key(context),
+                },
+                deadline: Deadline(options), cancellationToken: cancellationToken);
+            metrics.LoginRelayed(throttled: false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
+        {
+            metrics.LoginRelayed(throttled: true);
+            throw;
+        }
 
         // Tokens must not be cached by anything between the gateway and the client.
         context.Response.Headers.CacheControl = "no-store";

@@ -10,35 +10,34 @@ namespace Gateway.Proxy.Authentication;
 /// <item>Positive answers live for min(<see cref="AuthCacheOptions.PositiveTtl"/>, token expiry), or
 /// <see cref="AuthCacheOptions.DegradedTtl"/> while invalidations cannot be received; bounded in
 /// entries and approximate bytes, evicting the least recently used.</item>
-/// <item>Definitive "invalid" answers live briefly in a separately bounded map: a flood of random
-/// tokens fills that map, never evicts good entries.</item>
-/// <item>Concurrent misses for one credential share one validation (single flight).</item>
+/// <item>Definitive "invalid" answers live briefly in a separately bounded <see cref="NegativeCache"/>:
+/// a flood of random tokens fills that one, never evicts good entries.</item>
 /// <item>Unavailable answers are never cached.</item>
 /// </list>
+/// Asking the auth service on a miss is <see cref="CredentialLookups"/>' job; it stores the answer
+/// here.
 /// Reads are lock-free (a dictionary lookup and two clock reads); only inserts past the bound take
 /// the eviction lock.
 /// </summary>
 internal sealed class AuthCache
 {
-    private readonly IAuthValidator validator;
     private readonly IOptionsMonitor<AuthCacheOptions> options;
     private readonly ProxyMetrics metrics;
     private readonly TimeProvider timeProvider;
     private readonly ConcurrentDictionary<CredentialKey, Entry> _positive = new();
-    private readonly ConcurrentDictionary<CredentialKey, long> _negative = new();
-    private readonly ConcurrentDictionary<CredentialKey, Task<AuthLookup>> _inflight = new();
+    private readonly NegativeCache _negative;
     private readonly Lock _evictionLock = new();
 
     private long _bytes;
     private long _generation;
     private volatile bool _invalidationsLive = true;
 
-    public AuthCache(IAuthValidator validator, IOptionsMonitor<AuthCacheOptions> options, ProxyMetrics metrics, TimeProvider timeProvider)
+    public AuthCache(IOptionsMonitor<AuthCacheOptions> options, ProxyMetrics metrics, TimeProvider timeProvider)
     {
-        this.validator = validator;
         this.options = options;
         this.metrics = metrics;
         this.timeProvider = timeProvider;
+        _negative = new NegativeCache(options.CurrentValue.MaxNegativeEntries);
 
         var meter = metrics.AuthCacheGauges;
         meter.CreateObservableGauge("gateway.proxy.auth_cache.entries", () => Count, "{entry}", "Positive entries in the auth cache.");
@@ -65,7 +64,7 @@ internal sealed class AuthCache
         }
 
         principal = null;
-        if (_negative.TryGetValue(key, out var negativeExpires) && now < negativeExpires)
+        if (_negative.IsFresh(key, now))
         {
             metrics.AuthCacheNegativeHit();
             return true;
@@ -76,7 +75,7 @@ internal sealed class AuthCache
 
     /// <summary>
     /// Only a fresh positive answer (counted as a hit); anything else is left, uncounted, to
-    /// <see cref="TryGet"/> and <see cref="ValidateAsync"/>.
+    /// <see cref="TryGet"/> and <see cref="CredentialLookups"/>.
     /// </summary>
     public bool TryGetValid(CredentialKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out GatewayPrincipal? principal)
     {
@@ -100,24 +99,11 @@ internal sealed class AuthCache
         return true;
     }
 
-    /// <summary>The slow path: asks the auth service, sharing one call among concurrent askers.</summary>
-    public Task<AuthLookup> ValidateAsync(CredentialKey key, string credential, CancellationToken cancellationToken)
-    {
-        metrics.AuthCacheMiss();
-        if (_inflight.TryGetValue(key, out var existing))
-        {
-            return existing.WaitAsync(cancellationToken);
-        }
-
-        var completion = new TaskCompletionSource<AuthLookup>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_inflight.TryAdd(key, completion.Task))
-        {
-            return _inflight.TryGetValue(key, out existing) ? existing.WaitAsync(cancellationToken) : ValidateAsync(key, credential, cancellationToken);
-        }
-
-        _ = RunValidationAsync(key, credential, completion);
-        return completion.Task.WaitAsync(cancellationToken);
-    }
+    /// <summary>
+    /// Changes whenever something is forgotten: an answer obtained before the change may be stale
+    /// (a revocation arrived while it was in flight) and is not stored (see <see cref="Store"/>).
+    /// </summary>
+    public long Generation => Interlocked.Read(ref _generation);
 
     /// <summary>Forgets one credential (revoked).</summary>
     public void Invalidate(CredentialKey key)
@@ -128,7 +114,7 @@ internal sealed class AuthCache
             Interlocked.Add(ref _bytes, -entry.Bytes);
         }
 
-        _negative.TryRemove(key, out _);
+        _negative.Remove(key);
     }
 
     /// <summary>Forgets every credential of a user (plan changed, disabled).</summary>
@@ -160,33 +146,18 @@ internal sealed class AuthCache
         _invalidationsLive = live;
     }
 
-    private async Task RunValidationAsync(CredentialKey key, string credential, TaskCompletionSource<AuthLookup> completion)
+    /// <summary>
+    /// Remembers the auth service's answer about <paramref name="key"/>, obtained at
+    /// <paramref name="generation"/>: an invalidation that arrived since wins over it. Unavailable
+    /// answers are never remembered.
+    /// </summary>
+    public void Store(CredentialKey key, AuthLookup result, long generation)
     {
-        var generation = Interlocked.Read(ref _generation);
-        AuthLookup result;
-        try
+        if (generation != Generation)
         {
-            result = await validator.ValidateAsync(credential);
-        }
-        catch (Exception ex)
-        {
-            // Validators report failures as Unavailable; anything else is a bug, but still not "invalid".
-            result = AuthLookup.Unavailable(TimeSpan.FromSeconds(1));
-            metrics.AuthValidationError(ex.GetType().Name);
+            return;
         }
 
-        // An invalidation that arrived while the call was in flight wins over its (older) answer.
-        if (generation == Interlocked.Read(ref _generation))
-        {
-            Store(key, result);
-        }
-
-        _inflight.TryRemove(key, out _);
-        completion.SetResult(result);
-    }
-
-    private void Store(CredentialKey key, AuthLookup result)
-    {
         var settings = options.CurrentValue;
         var now = timeProvider.GetUtcNow().UtcTicks;
         switch (result.Status)
@@ -216,17 +187,7 @@ internal sealed class AuthCache
                 break;
 
             case AuthLookupStatus.Invalid:
-                if (_negative.Count >= settings.MaxNegativeEntries)
-                {
-                    PurgeExpiredNegatives(now);
-                }
-
-                // Still full of live entries: do not cache this one rather than grow.
-                if (_negative.Count < settings.MaxNegativeEntries)
-                {
-                    _negative[key] = now + settings.NegativeTtl.Ticks;
-                }
-
+                _negative.Add(key, now + settings.NegativeTtl.Ticks);
                 break;
         }
     }
@@ -269,20 +230,6 @@ internal sealed class AuthCache
         {
             Interlocked.Add(ref _bytes, -removed.Bytes);
             metrics.AuthCacheEviction();
-        }
-    }
-
-    private void PurgeExpiredNegatives(long now)
-    {
-        lock (_evictionLock)
-        {
-            foreach (var (key, expires) in _negative)
-            {
-                if (expires <= now)
-                {
-                    _negative.TryRemove(key, out _);
-                }
-            }
         }
     }
 

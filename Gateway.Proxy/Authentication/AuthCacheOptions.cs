@@ -29,7 +29,10 @@ internal sealed class AuthCacheOptions
     [Range(1024, long.MaxValue)]
     public long MaxBytes { get; set; } = 64L * 1024 * 1024;
 
-    /// <summary>Bound of the negative cache, kept apart so floods of bad tokens cannot evict good ones.</summary>
+    /// <summary>
+    /// Bound of the negative cache, kept apart so floods of bad tokens cannot evict good ones; when
+    /// full, the oldest entry makes room. Read at start-up.
+    /// </summary>
     [Range(1, 10_000_000)]
     public int MaxNegativeEntries { get; set; } = 10_000;
 }

@@ -10,6 +10,9 @@ internal enum AuthLookupStatus
 
     /// <summary>No definitive answer (service down, deadline, breaker open): never cached.</summary>
     Unavailable,
+
+    /// <summary>Not asked: the lookup was refused by <see cref="LookupAdmission"/> (<see cref="AuthLookup.Refusal"/> says why).</summary>
+    Refused,
 }
 
 /// <summary>The answer about one credential.</summary>
@@ -17,9 +20,14 @@ internal readonly record struct AuthLookup(AuthLookupStatus Status, GatewayPrinc
 {
     public static AuthLookup Invalid { get; } = new(AuthLookupStatus.Invalid, null, null, TimeSpan.Zero);
 
+    public LookupRefusal Refusal { get; init; }
+
     public static AuthLookup Valid(GatewayPrincipal principal, DateTimeOffset? expiresAt) =>
         new(AuthLookupStatus.Valid, principal, expiresAt, TimeSpan.Zero);
 
     public static AuthLookup Unavailable(TimeSpan retryAfter) =>
         new(AuthLookupStatus.Unavailable, null, null, retryAfter);
+
+    public static AuthLookup Refused(LookupRefusal refusal, TimeSpan retryAfter) =>
+        new(AuthLookupStatus.Refused, null, null, retryAfter) { Refusal = refusal };
 }

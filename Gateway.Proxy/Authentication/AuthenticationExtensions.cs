@@ -13,9 +13,16 @@ internal static class AuthenticationExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        builder.Services.AddOptions<LookupAdmissionOptions>()
+            .BindConfiguration(LookupAdmissionOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IAuthValidator, GrpcAuthValidator>();
+        builder.Services.AddSingleton<LookupAdmission>();
         builder.Services.AddSingleton<AuthCache>();
+        builder.Services.AddSingleton<CredentialLookups>();
         builder.Services.AddSingleton<CachedAuthentication>();
         builder.Services.AddHostedService<InvalidationSubscriber>();
         builder.Services.AddHostedService<AuthServiceWarmup>();

@@ -20,8 +20,21 @@ internal static class GatewayAuthentication
         public const string CredentialKind = "credential_kind";
     }
 
-    /// <summary><see cref="Microsoft.AspNetCore.Http.HttpContext.Items"/> key set when the auth service could not answer.</summary>
+    /// <summary>
+    /// <see cref="Microsoft.AspNetCore.Http.HttpContext.Items"/> key set (to the <c>Retry-After</c> span)
+    /// when the auth service could not answer, or the replica's lookup slots were all busy: 503.
+    /// </summary>
     public static readonly object UnavailableItemKey = new();
+
+    /// <summary>
+    /// <see cref="Microsoft.AspNetCore.Http.HttpContext.Items"/> key set (to the <c>Retry-After</c> span)
+    /// when the client already had its share of lookups in flight: 429.
+    /// </summary>
+    public static readonly object ClientBusyItemKey = new();
+
+    /// <summary>The request's credential could not be checked (neither accepted nor rejected).</summary>
+    public static bool IsUndecided(Microsoft.AspNetCore.Http.HttpContext context) =>
+        context.Items.Count > 0 && (context.Items.ContainsKey(UnavailableItemKey) || context.Items.ContainsKey(ClientBusyItemKey));
 
     /// <summary>
     /// <see cref="Microsoft.AspNetCore.Http.HttpContext.Items"/> key set when the request presented a

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
+using Gateway.Proxy.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -11,14 +12,18 @@ internal sealed class GatewayAuthenticationOptions : AuthenticationSchemeOptions
 /// <summary>
 /// Authenticates <c>Authorization: Bearer &lt;token&gt;</c> or <c>X-Api-Key: &lt;key&gt;</c> through the
 /// auth service, answering from <see cref="AuthCache"/> when it can (no network call, no await).
+/// A miss goes through <see cref="CredentialLookups"/>: a client that has spent its failed-credential
+/// budget is refused (429) before the auth service is asked.
 /// Challenges are RFC 9457 problem details: 401 with <c>WWW-Authenticate: Bearer</c> for a missing
-/// or bad credential, 503 with <c>Retry-After</c> when the auth service could not answer.
+/// or bad credential, 503 with <c>Retry-After</c> when the auth service could not answer (or this
+/// replica's lookup slots were busy), 429 with <c>Retry-After</c> when the client's were.
 /// </summary>
 internal sealed partial class GatewayAuthenticationHandler(
     IOptionsMonitor<GatewayAuthenticationOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     AuthCache cache,
+    CredentialLookups lookups,
     IProblemDetailsService problemDetails)
     : AuthenticationHandler<GatewayAuthenticationOptions>(options, loggerFactory, encoder)
 {
@@ -59,7 +64,7 @@ internal sealed partial class GatewayAuthenticationHandler(
 
     private async Task<AuthenticateResult> ValidateAsync(CredentialKey key, string credential)
     {
-        var lookup = await cache.ValidateAsync(key, credential, Context.RequestAborted);
+        var lookup = await lookups.ValidateAsync(key, credential, Context, Context.RequestAborted);
         switch (lookup.Status)
         {
             case AuthLookupStatus.Valid:
@@ -68,6 +73,13 @@ internal sealed partial class GatewayAuthenticationHandler(
                 const string reason = "The credential is not valid, has expired or was revoked.";
                 MarkRejected(reason);
                 return AuthenticateResult.Fail(reason);
+            case AuthLookupStatus.Refused when lookup.Refusal == LookupRefusal.OverBudget && FailedCredentialLimiter.WasRefused(Context):
+                // The failed-credential limiter answers this request with its refusal (429).
+                MarkRejected("Too many invalid credentials from this client.");
+                return AuthenticateResult.Fail("The client's failed-credential budget is spent.");
+            case AuthLookupStatus.Refused when lookup.Refusal is LookupRefusal.OverBudget or LookupRefusal.ClientBusy:
+                Context.Items[GatewayAuthentication.ClientBusyItemKey] = lookup.RetryAfter;
+                return AuthenticateResult.Fail("Too many credential checks from this client at once.");
             default:
                 Context.Items[GatewayAuthentication.UnavailableItemKey] = lookup.RetryAfter;
                 Log.Unavailable(Logger, key);
@@ -80,8 +92,16 @@ internal sealed partial class GatewayAuthenticationHandler(
         if (Context.Items.TryGetValue(GatewayAuthentication.UnavailableItemKey, out var value) && value is TimeSpan retryAfter)
         {
             Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            Response.Headers.RetryAfter = RetryAfterSeconds(retryAfter);
             await WriteProblemAsync("Authentication is temporarily unavailable. Retry later.");
+            return;
+        }
+
+        if (Context.Items.TryGetValue(GatewayAuthentication.ClientBusyItemKey, out value) && value is TimeSpan busyFor)
+        {
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Response.Headers.RetryAfter = RetryAfterSeconds(busyFor);
+            await WriteProblemAsync("Too many credential checks from this client at once. Retry after the number of seconds in Retry-After.");
             return;
         }
 
@@ -95,6 +115,9 @@ internal sealed partial class GatewayAuthenticationHandler(
         Response.StatusCode = StatusCodes.Status403Forbidden;
         await WriteProblemAsync("The caller's role or plan does not allow this route.");
     }
+
+    private static string RetryAfterSeconds(TimeSpan retryAfter) =>
+        Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
     private Task<AuthenticateResult> Fail(string reason)
     {

@@ -26,8 +26,7 @@ internal static class ApplicationServiceExtensions
         builder.AddAuthServiceClients();
         builder.AddGatewayAuthentication();
         builder.AddGatewayAuthorization();
-        builder.Services.AddOptions<ForwardingOptions>().BindConfiguration(ForwardingOptions.SectionName);
-        builder.Services.AddSingleton<ClientAddressResolver>();
+        builder.AddClientAddresses();
         builder.Services.AddSingleton<RetryBudget>();
         builder.AddGatewayRateLimiting();
         builder.AddRequestLimits();

@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.Proxy.Authentication;
+using Gateway.ServiceDefaults.ClientAddresses;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -27,6 +28,9 @@ internal sealed class IdentityTransformProvider(ClientAddressResolver clients) :
     public const string UserPlanHeader = "X-User-Plan";
     public const string UserRolesHeader = "X-User-Roles";
 
+    /// <summary>Route metadata key: <c>"true"</c> forwards the caller's Authorization/X-Api-Key header.</summary>
+    public const string ForwardCredentialsMetadata = "ForwardCredentials";
+
     public void ValidateRoute(TransformRouteValidationContext context)
     {
     }
@@ -41,7 +45,7 @@ internal sealed class IdentityTransformProvider(ClientAddressResolver clients) :
         context.UseDefaultForwarders = false;
 
         var forwardCredentials = context.Route.Metadata is { } metadata
-            && metadata.TryGetValue(ForwardingOptions.ForwardCredentialsMetadata, out var value)
+            && metadata.TryGetValue(ForwardCredentialsMetadata, out var value)
             && bool.TryParse(value, out var forward) && forward;
 
         context.AddRequestTransform(transform =>

@@ -16,6 +16,14 @@ internal sealed record RateLimitSpec(
     string Policy, string Key, int Limit, int WindowSeconds, RateLimitMode Mode, int SliceCap, int MaxBatchSize, RateLimitFailMode FailMode, int Replicas)
 {
     public TimeSpan SliceTarget { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// A budget whose permits are taken before it is known whether they count, and given back when
+    /// they do not (<see cref="GatewayRateLimitLease.Refund"/>): the failed-credential budget, taken
+    /// before a credential is looked up and given back when it proves valid. Its allowed requests
+    /// carry no <c>RateLimit</c> headers (they are not what the caller's route limits).
+    /// </summary>
+    public bool Refundable { get; init; }
 }
 
 /// <summary>
@@ -313,6 +321,12 @@ internal sealed class DistributedRateLimiter : RateLimiter
 
     private RateLimitLease Allow(long now, HttpContext? request)
     {
+        if (_spec.Refundable)
+        {
+            var windowEnd = _spec.Mode == RateLimitMode.Batched ? Volatile.Read(ref _sliceExpires) : Volatile.Read(ref _resetAt);
+            return GatewayRateLimitLease.AcquiredRefundable(this, Math.Max(windowEnd, now + 1));
+        }
+
         if (request is not null)
         {
             var remaining = Remaining + (_spec.Mode == RateLimitMode.Batched ? Math.Max(0, Volatile.Read(ref _sliceTokens)) : 0);
@@ -320,6 +334,33 @@ internal sealed class DistributedRateLimiter : RateLimiter
         }
 
         return GatewayRateLimitLease.Acquired;
+    }
+
+    /// <summary>
+    /// Gives back one permit granted in the window ending at <paramref name="windowEnd"/>: into the
+    /// local slice while it belongs to that window (batched; no round trip), or to Redis (strict).
+    /// A permit of a window that has ended is not given back: it no longer limits anyone.
+    /// </summary>
+    internal void Refund(long windowEnd)
+    {
+        var now = _time.GetTimestamp();
+        if (now >= windowEnd)
+        {
+            return;
+        }
+
+        if (_spec.Mode == RateLimitMode.Strict)
+        {
+            _ = _store.RefundAsync(_redisKey, _spec.Limit, _spec.WindowSeconds, 1);
+            return;
+        }
+
+        // Same window: the slice's end is recomputed on every grant, so "same" is within half a window.
+        var sliceExpires = Volatile.Read(ref _sliceExpires);
+        if (now < sliceExpires && Math.Abs(sliceExpires - windowEnd) < ToTimestamp(TimeSpan.FromSeconds(_spec.WindowSeconds / 2d)))
+        {
+            Interlocked.Increment(ref _sliceTokens);
+        }
     }
 
     private GatewayRateLimitLease RejectLocally(long now)

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Gateway.Proxy.Authentication;
-using Gateway.Proxy.Forwarding;
+using Gateway.ServiceDefaults.ClientAddresses;
 using Gateway.Proxy.Telemetry;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -38,33 +38,22 @@ internal static class RateLimitingExtensions
 
         // The policies call the singleton partitioner directly: resolving it through
         // HttpContext.RequestServices would create a DI scope for every request.
-        builder.Services.AddOptions<RateLimiterOptions>().Configure<RateLimitPartitioner>((options, partitioner) =>
+        builder.Services.AddSingleton<FailedCredentialLimiter>();
+        builder.Services.AddOptions<RateLimiterOptions>().Configure<RateLimitPartitioner, FailedCredentialLimiter>((options, partitioner, failedCredentials) =>
         {
             foreach (var name in configured.Policies.Keys)
             {
                 options.AddPolicy(name, context => partitioner.Partition(context, name));
             }
 
-            if (configured.FailedCredentialPolicy is { Length: > 0 } failedCredentials)
+            if (failedCredentials.Enabled)
             {
-                if (!configured.Policies.ContainsKey(failedCredentials))
-                {
-                    throw new InvalidOperationException(
-                        $"{RateLimitingOptions.SectionName}:FailedCredentialPolicy names '{failedCredentials}', which is not a configured policy.");
-                }
-
-                options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, PartitionKey>(context =>
-                    context.Items.ContainsKey(GatewayAuthentication.RejectedCredentialItemKey)
-                        ? partitioner.Partition(context, failedCredentials)
-                        : Unlimited);
+                options.GlobalLimiter = failedCredentials;
             }
         });
 
         return builder;
     }
-
-    /// <summary>Requests without a rejected credential: the global limiter lets them through untouched.</summary>
-    private static readonly RateLimitPartition<PartitionKey> Unlimited = RateLimitPartition.GetNoLimiter(default(PartitionKey));
 
     private static async ValueTask OnRejectedAsync(OnRejectedContext context, CancellationToken cancellationToken)
     {
@@ -120,8 +109,20 @@ internal sealed class RateLimitPartitioner
         _create = key => factory.Create(key, options.CurrentValue);
     }
 
+    /// <summary>Requests no limiter of the policy counts (see <see cref="Partition"/>).</summary>
+    private static readonly RateLimitPartition<PartitionKey> NotLimited = RateLimitPartition.GetNoLimiter(default(PartitionKey));
+
     public RateLimitPartition<PartitionKey> Partition(HttpContext context, string policyName)
     {
+        // A credential that could not be checked (auth service unavailable, lookup refused because
+        // slots were busy) on a route that needs one: the challenge answers it (503 or 429 with
+        // Retry-After). Limiting it as anonymous traffic of its address would spend a bucket that
+        // belongs to nobody it is, and turn "try again shortly" into a 429 for everyone there.
+        if (GatewayAuthentication.IsUndecided(context) && RequiresAuthentication(context))
+        {
+            return NotLimited;
+        }
+
         var settings = _options.CurrentValue;
         var policy = settings.Policies[policyName];
         var mode = policy.Mode ?? settings.Mode;
@@ -137,7 +138,7 @@ internal sealed class RateLimitPartitioner
         }
         else
         {
-            var address = _clients.Resolve(context)?.ToString() ?? "unknown";
+            var address = _clients.Key(context);
             var limit = policy.Partition == PartitionBy.ClientIp ? policy.Limit ?? policy.AnonymousLimit : policy.AnonymousLimit;
             key = new PartitionKey(policyName, "ip:" + address, limit, policy.WindowSeconds, mode, policy.FailMode);
         }
@@ -145,6 +146,12 @@ internal sealed class RateLimitPartitioner
         LimitedRequest.Set(context);
         return RateLimitPartition.Get(key, _create);
     }
+
+    /// <summary>The endpoint authorizes its callers (a YARP route with a policy other than <c>anonymous</c>).</summary>
+    private static bool RequiresAuthentication(HttpContext context) =>
+        context.GetEndpoint()?.Metadata is { } metadata
+        && metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is null
+        && metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAuthorizeData>() is not null;
 }
 
 /// <summary>Creates the limiter of a partition.</summary>
@@ -158,6 +165,7 @@ internal sealed class DistributedRateLimiterFactory(RedisRateLimitStore store, T
         var spec = new RateLimitSpec(key.Policy, key.Id, key.Limit, key.WindowSeconds, key.Mode, cap, settings.MaxBatchSize, key.FailMode, settings.Replicas)
         {
             SliceTarget = settings.SliceTarget,
+            Refundable = key.Policy == settings.FailedCredentialPolicy,
         };
         return new DistributedRateLimiter(spec, store, time, metrics);
     }

@@ -54,6 +54,29 @@ internal sealed class RedisRateLimitStore
         }
     }
 
+    /// <summary>
+    /// Gives <paramref name="permits"/> granted earlier back to the window they were granted in
+    /// (the script's negative request); best effort: when Redis cannot be reached the permit stays
+    /// spent, which only ever under-admits.
+    /// </summary>
+    public async Task RefundAsync(RedisKey key, int limit, int windowSeconds, int permits)
+    {
+        try
+        {
+            _metrics.RateLimitRedisCall();
+            await _pipeline.ExecuteAsync(
+                static async (state, cancellationToken) => (RedisValue[]?)await state.Database.ScriptEvaluateAsync(
+                    Script,
+                    [state.Key],
+                    [state.Limit, state.WindowMicroseconds, state.Requested]).WaitAsync(cancellationToken),
+                new ScriptState(_redis.GetDatabase(), key, limit, windowSeconds * 1_000_000L, -permits),
+                CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is BrokenCircuitException or RedisException or TimeoutRejectedException or TimeoutException or ObjectDisposedException)
+        {
+        }
+    }
+
     internal static RedisDecision? Parse(RedisValue[]? result) => result is { Length: 4 }
         ? new RedisDecision(
             (int)result[0],

@@ -12,7 +12,7 @@ internal static class DiagnosticsApi
 
     public static IEndpointRouteBuilder MapDiagnosticsApi(this IEndpointRouteBuilder app, string policy)
     {
-        app.MapGet(Path, (AuthCache cache, ProxyMetrics metrics) =>
+        app.MapGet(Path, (AuthCache cache, LookupAdmission lookups, ProxyMetrics metrics) =>
         {
             var counters = metrics.ReadAuthCounters();
             return TypedResults.Ok(new Diagnostics(
@@ -20,17 +20,30 @@ internal static class DiagnosticsApi
                 new AuthCacheDiagnostics(
                     cache.Count, cache.ApproximateBytes, cache.NegativeCount, cache.InvalidationsLive,
                     counters.CacheHits, counters.CacheNegativeHits, counters.CacheMisses, counters.CacheEvictions),
-                new AuthServiceDiagnostics(counters.AuthServiceCalls, counters.AuthServiceErrors, counters.BreakerState),
+                new AuthServiceDiagnostics(
+                    counters.AuthServiceCalls, counters.AuthServiceErrors, counters.BreakerState, lookups.InFlight,
+                    counters.LookupsRefusedOverBudget, counters.LookupsRefusedClientBusy, counters.LookupsRefusedBusy),
+                new AccountsDiagnostics(counters.Logins, counters.LoginsThrottled),
                 metrics.ReadRateLimitCounters()));
         }).RequireAuthorization(policy);
 
         return app;
     }
 
-    internal sealed record Diagnostics(string Replica, AuthCacheDiagnostics AuthCache, AuthServiceDiagnostics AuthService, ProxyMetrics.RateLimitCounters RateLimiting);
+    internal sealed record Diagnostics(
+        string Replica, AuthCacheDiagnostics AuthCache, AuthServiceDiagnostics AuthService, AccountsDiagnostics Accounts, ProxyMetrics.RateLimitCounters RateLimiting);
 
     internal sealed record AuthCacheDiagnostics(
         int Entries, long ApproximateBytes, int NegativeEntries, bool InvalidationsLive, long Hits, long NegativeHits, long Misses, long Evictions);
 
-    internal sealed record AuthServiceDiagnostics(long ValidateCalls, long Errors, string BreakerState);
+    /// <summary>
+    /// <c>ValidateToken</c> calls, and the cache misses answered without one: over the client's
+    /// failed-credential budget (429), the client's or the replica's lookup slots busy (429, 503).
+    /// </summary>
+    internal sealed record AuthServiceDiagnostics(
+        long ValidateCalls, long Errors, string BreakerState, int LookupsInFlight,
+        long LookupsRefusedOverBudget, long LookupsRefusedClientBusy, long LookupsRefusedBusy);
+
+    /// <summary>Logins relayed to the auth service, and those it refused for repeated failures (429).</summary>
+    internal sealed record AccountsDiagnostics(long Logins, long LoginsThrottled);
 }

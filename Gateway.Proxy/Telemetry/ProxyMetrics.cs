@@ -46,6 +46,13 @@ internal sealed class ProxyMetrics
     private readonly Counter<long> _authCacheEvictions;
     private readonly Counter<long> _authServiceCalls;
     private readonly Counter<long> _authServiceErrors;
+    private readonly Counter<long> _lookupsRefused;
+    private readonly Counter<long> _loginsThrottled;
+
+    private static readonly string[] RefusalNames = ["none", "over_budget", "client_busy", "busy"];
+    private readonly long[] _refusals = new long[RefusalNames.Length];
+    private long _logins;
+    private long _loginsThrottledTotal;
 
     // Boxed once: a TagList value is an object, and boxing the status code per request would allocate.
     private static readonly object[] BoxedStatusCodes = Enumerable.Range(0, 600).Select(code => (object)code).ToArray();
@@ -79,6 +86,11 @@ internal sealed class ProxyMetrics
         _authCacheEvictions = meter.CreateCounter<long>("gateway.proxy.auth_cache.evictions", "{entry}", "Positive entries evicted to stay within bounds.");
         _authServiceCalls = meter.CreateCounter<long>("gateway.proxy.auth_service.calls", "{call}", "ValidateToken calls made to the auth service.");
         _authServiceErrors = meter.CreateCounter<long>("gateway.proxy.auth_service.errors", "{call}", "ValidateToken calls that gave no definitive answer, by reason.");
+        _lookupsRefused = meter.CreateCounter<long>(
+            "gateway.proxy.auth_service.lookups_refused", "{request}",
+            "Cache misses not sent to the auth service, by reason: over_budget (the client's failed-credential budget is spent, 429), client_busy (429), busy (503).");
+        _loginsThrottled = meter.CreateCounter<long>(
+            "gateway.proxy.accounts.logins_throttled", "{request}", "Logins the auth service refused because of repeated failures (429).");
         meter.CreateObservableGauge("gateway.proxy.auth_breaker.state", () => Volatile.Read(ref _breakerState), description: "Auth service circuit breaker: 0 closed, 1 open, 2 half-open.");
         _rateLimitDecisions = meter.CreateCounter<long>("gateway.proxy.rate_limit.decisions", "{decision}", "Rate-limit decisions by policy and outcome.");
         _rateLimitRedisCalls = meter.CreateCounter<long>("gateway.proxy.rate_limit.redis_calls", "{call}", "Redis round trips made for rate limiting.");
@@ -134,6 +146,24 @@ internal sealed class ProxyMetrics
         _authServiceErrors.Add(1, new KeyValuePair<string, object?>("reason", reason));
     }
 
+    /// <summary>A cache miss that was answered without asking the auth service.</summary>
+    public void CredentialLookupRefused(Authentication.LookupRefusal refusal)
+    {
+        Interlocked.Increment(ref _refusals[(int)refusal]);
+        _lookupsRefused.Add(1, new KeyValuePair<string, object?>("reason", RefusalNames[(int)refusal]));
+    }
+
+    /// <summary>A login relayed to the auth service; <paramref name="throttled"/> when it refused it for repeated failures.</summary>
+    public void LoginRelayed(bool throttled)
+    {
+        Interlocked.Increment(ref _logins);
+        if (throttled)
+        {
+            Interlocked.Increment(ref _loginsThrottledTotal);
+            _loginsThrottled.Add(1);
+        }
+    }
+
     public void RateLimitDecision(string policy, RateLimitOutcome outcome)
     {
         Interlocked.Increment(ref _outcomes[(int)outcome]);
@@ -174,10 +204,16 @@ internal sealed class ProxyMetrics
         Interlocked.Read(ref _cacheEvictions),
         Interlocked.Read(ref _authCalls),
         Interlocked.Read(ref _authErrors),
-        Volatile.Read(ref _breakerState) switch { 1 => "open", 2 => "half-open", _ => "closed" });
+        Volatile.Read(ref _breakerState) switch { 1 => "open", 2 => "half-open", _ => "closed" },
+        Interlocked.Read(ref _refusals[(int)Authentication.LookupRefusal.OverBudget]),
+        Interlocked.Read(ref _refusals[(int)Authentication.LookupRefusal.ClientBusy]),
+        Interlocked.Read(ref _refusals[(int)Authentication.LookupRefusal.Busy]),
+        Interlocked.Read(ref _logins),
+        Interlocked.Read(ref _loginsThrottledTotal));
 
     internal sealed record RateLimitCounters(IReadOnlyDictionary<string, long> Decisions, long RedisCalls, string BreakerState);
 
     internal readonly record struct AuthCounters(
-        long CacheHits, long CacheNegativeHits, long CacheMisses, long CacheEvictions, long AuthServiceCalls, long AuthServiceErrors, string BreakerState);
+        long CacheHits, long CacheNegativeHits, long CacheMisses, long CacheEvictions, long AuthServiceCalls, long AuthServiceErrors, string BreakerState,
+        long LookupsRefusedOverBudget, long LookupsRefusedClientBusy, long LookupsRefusedBusy, long Logins, long LoginsThrottled);
 }

@@ -25,6 +25,17 @@ public sealed class GatewayAppFixture : IAsyncLifetime
     public static readonly string[] ProjectResources = ["sampleapi", "auth", "proxy", "dashboard"];
 
     /// <summary>
+    /// A loopback address the proxy and the dashboard trust as a proxy in front of them (a TLS
+    /// terminator or load balancer): from it, <c>X-Forwarded-For</c> names the client.
+    /// </summary>
+    public static readonly System.Net.IPAddress TrustedProxyAddress = System.Net.IPAddress.Parse("127.0.90.1");
+
+    /// <summary>The failed-credential budget per client and window (appsettings.json, policy <c>failed-credentials</c>).</summary>
+    public const int FailedCredentialBudget = 60;
+
+    public const int FailedCredentialWindowSeconds = 60;
+
+    /// <summary>
     /// Destination of the anonymous test route <c>/sink/...</c>: nothing listens there unless a test
     /// does, to see exactly which bytes the proxy forwards (or that it forwards none).
     /// </summary>
@@ -70,6 +81,12 @@ public sealed class GatewayAppFixture : IAsyncLifetime
 
         var proxy = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "proxy");
         var proxyBuilder = builder.CreateResourceBuilder(proxy);
+        var dashboard = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "dashboard");
+        foreach (var clientFacing in new[] { proxyBuilder, builder.CreateResourceBuilder(dashboard) })
+        {
+            clientFacing.WithEnvironment("Gateway__Forwarding__TrustedProxies__0", TrustedProxyAddress.ToString());
+        }
+
         AddRateLimitTestRoute(proxyBuilder, "strict", ("Partition", "User"), ("Mode", "Strict"));
         AddRateLimitTestRoute(proxyBuilder, "batched", ("Partition", "User"), ("Mode", "Batched"));
         AddRateLimitTestRoute(proxyBuilder, "open", ("Partition", "User"), ("Mode", "Strict"), ("FailMode", "Open"));

@@ -20,12 +20,11 @@ public class AuthCacheBenchmarks
     public void Setup()
     {
         (var metrics, _services) = Shared.CreateMetrics();
-        _cache = new AuthCache(
-            new FixedAuthValidator(Shared.Principal()), new FixedOptionsMonitor<AuthCacheOptions>(new AuthCacheOptions()), metrics, TimeProvider.System);
+        _cache = new AuthCache(new FixedOptionsMonitor<AuthCacheOptions>(new AuthCacheOptions()), metrics, TimeProvider.System);
         _key = CredentialKey.From(Token);
-        // Primed as a first request would: a miss validated (by the fake) and stored.
-        var lookup = _cache.ValidateAsync(_key, Token, CancellationToken.None).GetAwaiter().GetResult();
-        if (lookup.Status != AuthLookupStatus.Valid || !_cache.TryGet(_key, out _))
+        // Primed as a first request's lookup leaves it: the answer stored.
+        _cache.Store(_key, AuthLookup.Valid(Shared.Principal(), null), _cache.Generation);
+        if (!_cache.TryGet(_key, out _))
         {
             throw new InvalidOperationException("the auth cache was not primed");
         }

@@ -16,13 +16,6 @@ internal sealed class FixedOptionsMonitor<T>(T value) : IOptionsMonitor<T>
     public IDisposable? OnChange(Action<T, string?> listener) => null;
 }
 
-/// <summary>Answers every credential with one principal, as the auth service would for a valid token.</summary>
-internal sealed class FixedAuthValidator(GatewayPrincipal principal) : IAuthValidator
-{
-    public Task<AuthLookup> ValidateAsync(string credential) =>
-        Task.FromResult(AuthLookup.Valid(principal, DateTimeOffset.UtcNow.AddHours(1)));
-}
-
 internal static class Shared
 {
     /// <summary>A <see cref="ProxyMetrics"/> on a real meter factory, as the proxy's DI builds it.</summary>

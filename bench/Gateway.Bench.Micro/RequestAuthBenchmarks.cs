@@ -32,9 +32,9 @@ public class RequestAuthBenchmarks
     public void Setup()
     {
         (var metrics, _metricServices) = Shared.CreateMetrics();
-        var cache = new AuthCache(
-            new FixedAuthValidator(Shared.Principal()), new FixedOptionsMonitor<AuthCacheOptions>(new AuthCacheOptions()), metrics, TimeProvider.System);
-        if (cache.ValidateAsync(CredentialKey.From(Token), Token, CancellationToken.None).GetAwaiter().GetResult().Status != AuthLookupStatus.Valid)
+        var cache = new AuthCache(new FixedOptionsMonitor<AuthCacheOptions>(new AuthCacheOptions()), metrics, TimeProvider.System);
+        cache.Store(CredentialKey.From(Token), AuthLookup.Valid(Shared.Principal(), null), cache.Generation);
+        if (!cache.TryGetValid(CredentialKey.From(Token), out _))
         {
             throw new InvalidOperationException("the auth cache was not primed");
         }

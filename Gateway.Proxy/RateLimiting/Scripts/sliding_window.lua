@@ -3,7 +3,8 @@
 -- KEYS[1]  the limit's hash key, e.g. "{gw:rl:per-user:u:<id>}" (hash tag: works on Redis Cluster)
 -- ARGV[1]  limit: requests allowed per window
 -- ARGV[2]  window length in microseconds
--- ARGV[3]  requested permits (1 in strict mode, the batch size in batched mode)
+-- ARGV[3]  requested permits (1 in strict mode, the batch size in batched mode); negative: give
+--          that many permits back to the window they were granted in (this one or the previous)
 -- ARGV[4]  optional: "now" in microseconds, for tests only; otherwise Redis TIME is the clock, so
 --          every replica shares one clock
 --
@@ -32,6 +33,16 @@ local state = redis.call('HMGET', key, 'w', 'c', 'p')
 local w = tonumber(state[1])
 local c = tonumber(state[2]) or 0
 local p = tonumber(state[3]) or 0
+
+if requested < 0 then
+  -- A refund: 'c' still counts the window the permits were granted in when that is this window or
+  -- the previous one (the state rolls over on the next grant); anything older no longer weighs.
+  if w ~= nil and w >= index - 1 then
+    redis.call('HSET', key, 'c', math.max(0, c + requested))
+  end
+  return { 0, 0, 0, window - elapsed }
+end
+
 if w == nil then
   c, p = 0, 0
 elseif w == index - 1 then

@@ -69,38 +69,75 @@ public sealed class AuthServiceTests(GatewayAppFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task Login_WrongPasswordAndUnknownUser_SameUnauthenticatedError()
+    public async Task Login_WrongPasswordAndUnknownUser_SameUnauthenticatedError_SameWork()
     {
         var (userName, _, _) = await _clients.NewLoggedInUserAsync();
+        var adminToken = await _clients.AdminTokenAsync(fixture.App);
 
+        var before = await StatsAsync(adminToken);
         var wrongPassword = await AuthClients.ThrowsRpcAsync(() => Auth.LoginAsync(
             new LoginRequest { UserName = userName, Password = "not-the-password" }, deadline: AuthClients.Deadline()).ResponseAsync);
+        var afterWrong = await StatsAsync(adminToken);
         var unknownUser = await AuthClients.ThrowsRpcAsync(() => Auth.LoginAsync(
             new LoginRequest { UserName = AuthClients.NewUserName("nobody"), Password = "not-the-password" }, deadline: AuthClients.Deadline()).ResponseAsync);
+        var afterUnknown = await StatsAsync(adminToken);
 
         Assert.Equal(StatusCode.Unauthenticated, wrongPassword.StatusCode);
         Assert.Equal(wrongPassword.StatusCode, unknownUser.StatusCode);
         Assert.Equal(wrongPassword.Status.Detail, unknownUser.Status.Detail);
+        // Same work, hence the same time: one password hash each (the unknown user's is a dummy).
+        Assert.Equal(1, afterWrong.PasswordVerifications - before.PasswordVerifications);
+        Assert.Equal(1, afterUnknown.PasswordVerifications - afterWrong.PasswordVerifications);
     }
 
     [Fact]
-    public async Task Login_RepeatedFailuresForOneAccount_ResourceExhaustedEvenWithRightPassword()
+    public async Task Login_RepeatedFailuresFromOneClient_ThatClientWaits_OwnerElsewhereSignsIn()
     {
         var (userName, password, _) = await _clients.NewLoggedInUserAsync();
+        const string guesser = "198.51.100.77";
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var failure = await AuthClients.ThrowsRpcAsync(() => Auth.LoginAsync(
-                new LoginRequest { UserName = userName, Password = "wrong-password" }, deadline: AuthClients.Deadline()).ResponseAsync);
+                new LoginRequest { UserName = userName, Password = "wrong-password", ClientAddress = guesser }, deadline: AuthClients.Deadline()).ResponseAsync);
             Assert.Equal(StatusCode.Unauthenticated, failure.StatusCode);
         }
 
+        // From the guesser's client even the right password must wait (indistinguishable from a guess)...
         var throttled = await AuthClients.ThrowsRpcAsync(() => Auth.LoginAsync(
-            new LoginRequest { UserName = userName, Password = password }, deadline: AuthClients.Deadline()).ResponseAsync);
-
+            new LoginRequest { UserName = userName, Password = password, ClientAddress = guesser }, deadline: AuthClients.Deadline()).ResponseAsync);
         Assert.Equal(StatusCode.ResourceExhausted, throttled.StatusCode);
         var retryAfter = int.Parse(throttled.Trailers.GetValue("retry-after")!, System.Globalization.CultureInfo.InvariantCulture);
         Assert.InRange(retryAfter, 1, 15 * 60);
+
+        // ...an unknown user is answered exactly alike...
+        var unknown = await AuthClients.ThrowsRpcAsync(() => Auth.LoginAsync(
+            new LoginRequest { UserName = AuthClients.NewUserName("nobody"), Password = "wrong-password", ClientAddress = guesser }, deadline: AuthClients.Deadline()).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, unknown.StatusCode);
+
+        // ...and the owner, from their own address, is not locked out.
+        var owner = await Auth.LoginAsync(new LoginRequest { UserName = userName, Password = password, ClientAddress = "203.0.113.77" }, deadline: AuthClients.Deadline());
+        Assert.False(string.IsNullOrEmpty(owner.AccessToken));
     }
+
+    [Fact]
+    public async Task Login_ClientAddressNotAnAddress_InvalidArgument()
+    {
+        var failure = await AuthClients.ThrowsRpcAsync(() => Auth.LoginAsync(
+            new LoginRequest { UserName = "demo", Password = "whatever-it-is", ClientAddress = "my-laptop" }, deadline: AuthClients.Deadline()).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, failure.StatusCode);
+        Assert.StartsWith("client_address: ", failure.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetStats_ByNonAdmin_PermissionDenied()
+    {
+        var (_, _, login) = await _clients.NewLoggedInUserAsync();
+        var denied = await AuthClients.ThrowsRpcAsync(() => Admin.GetStatsAsync(new GetStatsRequest { AccessToken = login.AccessToken }, deadline: AuthClients.Deadline()).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);
+    }
+
+    private async Task<AuthStats> StatsAsync(string adminToken) =>
+        await Admin.GetStatsAsync(new GetStatsRequest { AccessToken = adminToken }, deadline: AuthClients.Deadline());
 
     [Fact]
     public async Task ValidateToken_ExpiredToken_InvalidWithReasonExpired()

@@ -257,10 +257,23 @@ public sealed class HostileRequestTests(GatewayAppFixture fixture, ITestOutputHe
         using var otherResponse = await other.SendAsync(ProxyReplicas.Get(path, tokens[0]));
         Assert.Equal(HttpStatusCode.Unauthorized, otherResponse.StatusCode);
 
-        // And a real user behind the sprayer's address is limited by their own plan, not the spray.
+        // A real user behind the sprayer's address whose token the replica holds is limited by their
+        // own plan, not the spray. A credential it does not hold yet is not looked up for that
+        // address until its budget recovers: 429 with Retry-After, and the auth service never asked.
         var (_, _, login) = await AuthClients.NewLoggedInUserAsync();
+        using (var warm = await other.SendAsync(ProxyReplicas.Get("/api/hello", login.AccessToken)))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+
         using var legit = await sprayer.SendAsync(ProxyReplicas.Get("/api/hello", login.AccessToken));
         Assert.Equal(HttpStatusCode.OK, legit.StatusCode);
+
+        var (_, _, uncached) = await AuthClients.NewLoggedInUserAsync();
+        using var refused = await sprayer.SendAsync(ProxyReplicas.Get(path, uncached.AccessToken));
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero, "Retry-After");
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
     }
 
     private static bool IsDistinctive(string value) => value.Length >= 24 && value.Distinct().Count() >= 8;

@@ -2,6 +2,7 @@ extern alias authservice;
 
 using authservice::Gateway.Auth;
 using authservice::Gateway.Auth.Security;
+using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Tests.Unit.Auth.Security;
@@ -55,7 +56,7 @@ public sealed class CredentialsTests
     [Fact]
     public async Task PasswordHasher_RoundTripsAndRejectsOthers_WithPerUserSalt()
     {
-        var hasher = new PasswordHasher(Options.Create(new AuthOptions()));
+        var hasher = new PasswordHasher(Options.Create(new AuthOptions()), new AuthStatistics(new TestMeterFactory()));
 
         var first = await hasher.HashAsync("correct horse battery", CancellationToken.None);
         var second = await hasher.HashAsync("correct horse battery", CancellationToken.None);

@@ -114,7 +114,8 @@ public sealed class CachedAuthenticationTests : IAsyncDisposable
 
     private async Task<GatewayPrincipal> Remember(string credential)
     {
-        var lookup = await _cache.ValidateAsync(CredentialKey.From(credential), credential, CancellationToken.None);
+        var lookup = await _validator.ValidateAsync(credential);
+        _cache.Store(CredentialKey.From(credential), lookup, _cache.Generation);
         return lookup.Principal ?? NewPrincipal();
     }
 

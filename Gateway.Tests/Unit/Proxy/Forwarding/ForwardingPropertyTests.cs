@@ -1,6 +1,7 @@
 using System.Net;
 using CsCheck;
 using Gateway.Proxy.Forwarding;
+using Gateway.ServiceDefaults.ClientAddresses;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
@@ -9,7 +10,7 @@ namespace Gateway.Tests.Unit.Proxy.Forwarding;
 /// <summary>Generated properties of client address resolution and identity-header ownership.</summary>
 public sealed class ForwardingPropertyTests
 {
-    private static readonly ClientAddressResolver Resolver = new(Options.Create(new ForwardingOptions { TrustedProxies = ["10.0.0.0/8", "::1"] }));
+    private static readonly ClientAddressResolver Resolver = new(Options.Create(new ClientAddressOptions { TrustedProxies = ["10.0.0.0/8", "::1"] }));
 
     private static readonly Gen<IPAddress> V4 = Gen.Byte.Array[4, 4].Select(b => new IPAddress(b));
 

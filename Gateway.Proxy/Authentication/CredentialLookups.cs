@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
+using Gateway.Proxy.RateLimiting;
+using Gateway.Proxy.Telemetry;
+using Gateway.ServiceDefaults.ClientAddresses;
+
+namespace Gateway.Proxy.Authentication;
+
+/// <summary>
+/// The slow path of authentication: asking the auth service about a credential the
+/// <see cref="AuthCache"/> does not hold, so that no client can make it costly for anyone else.
+/// <list type="number">
+/// <item>Concurrent misses for one credential share one call (single flight): the first asker leads.</item>
+/// <item>The leader takes a permit of its client's failed-credential budget
+/// (<see cref="FailedCredentialLimiter"/>) before anything is sent: a client that has spent it is
+/// refused, so a flood of unknown credentials causes at most the budget's lookups.</item>
+/// <item>Then a <see cref="LookupAdmission"/> slot of its client and of the replica, held by the
+/// call itself until the auth service answers.</item>
+/// <item>The answer is stored in the cache; a valid (or unknown, unavailable) answer gives the
+/// budget's permit back, an invalid one keeps it as the failure's count.</item>
+/// </list>
+/// A refusal of the leader's own client says nothing about the other askers' clients: they ask
+/// again, leading themselves.
+/// </summary>
+internal sealed class CredentialLookups(
+    AuthCache cache,
+    IAuthValidator validator,
+    LookupAdmission admission,
+    FailedCredentialLimiter failedCredentials,
+    ClientAddressResolver clients,
+    ProxyMetrics metrics)
+{
+    private static readonly TimeSpan BusyRetryAfter = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrentDictionary<CredentialKey, Task<AuthLookup>> _inflight = new();
+
+    /// <summary>The auth service's answer about <paramref name="key"/> for <paramref name="request"/>, or why it was not asked.</summary>
+    public async Task<AuthLookup> ValidateAsync(CredentialKey key, string credential, HttpContext request, CancellationToken cancellationToken)
+    {
+        metrics.AuthCacheMiss();
+        for (var joined = 0; ; joined++)
+        {
+            if (_inflight.TryGetValue(key, out var shared))
+            {
+                var answer = await shared.WaitAsync(cancellationToken);
+                if (answer is { Status: AuthLookupStatus.Refused, Refusal: not LookupRefusal.Busy } && joined == 0)
+                {
+                    continue;
+                }
+
+                return answer;
+            }
+
+            var completion = new TaskCompletionSource<AuthLookup>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (_inflight.TryAdd(key, completion.Task))
+            {
+                return await LeadAsync(key, credential, request, completion, cancellationToken);
+            }
+        }
+    }
+
+    private async Task<AuthLookup> LeadAsync(
+        CredentialKey key, string credential, HttpContext request, TaskCompletionSource<AuthLookup> completion, CancellationToken cancellationToken)
+    {
+        RateLimitLease? budget = null;
+        LookupAdmission.Ticket ticket;
+        try
+        {
+            budget = await failedCredentials.ReserveAsync(request, cancellationToken);
+            if (!budget.IsAcquired)
+            {
+                metrics.CredentialLookupRefused(LookupRefusal.OverBudget);
+                return Finish(key, completion, AuthLookup.Refused(LookupRefusal.OverBudget, RetryAfter(budget)));
+            }
+
+            ticket = await admission.EnterAsync(clients.Key(request), cancellationToken);
+            if (!ticket.Admitted)
+            {
+                FailedCredentialLimiter.Refund(budget);
+                metrics.CredentialLookupRefused(ticket.Refusal);
+                return Finish(key, completion, AuthLookup.Refused(ticket.Refusal, BusyRetryAfter));
+            }
+        }
+        catch
+        {
+            // The caller gave up before anything was sent: nothing counts, the others ask again.
+            if (budget is not null)
+            {
+                FailedCredentialLimiter.Refund(budget);
+            }
+
+            Finish(key, completion, AuthLookup.Refused(LookupRefusal.None, TimeSpan.Zero));
+            throw;
+        }
+
+        // Not awaited by the call itself: it finishes, and frees its slot, whoever still waits.
+        _ = AskAsync(key, credential, budget, ticket, completion);
+        return await completion.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task AskAsync(CredentialKey key, string credential, RateLimitLease budget, LookupAdmission.Ticket ticket, TaskCompletionSource<AuthLookup> completion)
+    {
+        var generation = cache.Generation;
+        AuthLookup result;
+        try
+        {
+            result = await validator.ValidateAsync(credential);
+        }
+        catch (Exception ex)
+        {
+            // Validators report failures as Unavailable; anything else is a bug, but still not "invalid".
+            result = AuthLookup.Unavailable(BusyRetryAfter);
+            metrics.AuthValidationError(ex.GetType().Name);
+        }
+        finally
+        {
+            ticket.Dispose();
+        }
+
+        if (result.Status != AuthLookupStatus.Invalid)
+        {
+            // Not a failure: the permit goes back (the lease, never the request, which may be gone).
+            FailedCredentialLimiter.Refund(budget);
+        }
+
+        cache.Store(key, result, generation);
+        Finish(key, completion, result);
+    }
+
+    private AuthLookup Finish(CredentialKey key, TaskCompletionSource<AuthLookup> completion, AuthLookup result)
+    {
+        _inflight.TryRemove(key, out _);
+        completion.SetResult(result);
+        return result;
+    }
+
+    private static TimeSpan RetryAfter(RateLimitLease lease) =>
+        lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : BusyRetryAfter;
+}
