@@ -53,6 +53,17 @@ public sealed record AuthView
     public required long CacheMisses { get; init; }
 
     public required long ServiceErrors { get; init; }
+
+    /// <summary>Cache misses refused without an auth call (a client over its failed-credential budget, lookup slots busy), per second.</summary>
+    public required double LookupsRefusedPerSecond { get; init; }
+
+    public required long LookupsRefused { get; init; }
+
+    /// <summary>Cache misses at the auth service right now, over all live replicas.</summary>
+    public required int LookupsInFlight { get; init; }
+
+    /// <summary>Logins refused for repeated failures (the auth service's throttle).</summary>
+    public required long LoginsThrottled { get; init; }
 }
 
 public sealed record RateLimitView

@@ -39,6 +39,8 @@ public sealed class ReplicaAggregator
     private long _authHits;
     private long _authMisses;
     private long _authErrors;
+    private long _lookupsRefused;
+    private long _loginsThrottled;
     private long _rateLimited;
     private long _degraded;
     private long _sequence;
@@ -124,6 +126,10 @@ public sealed class ReplicaAggregator
                     CacheHits = _authHits,
                     CacheMisses = _authMisses,
                     ServiceErrors = _authErrors,
+                    LookupsRefusedPerSecond = rate.LookupsRefusedPerSecond,
+                    LookupsRefused = _lookupsRefused,
+                    LookupsInFlight = live.Sum(r => r.Newest.Auth.LookupsInFlight),
+                    LoginsThrottled = _loginsThrottled,
                 },
                 RateLimit = new RateLimitView
                 {
@@ -171,6 +177,8 @@ public sealed class ReplicaAggregator
         _authHits += Delta(current.Auth.CacheHits, previous.Auth.CacheHits);
         _authMisses += Delta(current.Auth.CacheMisses, previous.Auth.CacheMisses);
         _authErrors += Delta(current.Auth.ServiceErrors, previous.Auth.ServiceErrors);
+        _lookupsRefused += Delta(current.Auth.LookupsRefused, previous.Auth.LookupsRefused);
+        _loginsThrottled += Delta(current.Auth.LoginsThrottled, previous.Auth.LoginsThrottled);
         _rateLimited += Rejections(current.RateLimit) - Math.Min(Rejections(current.RateLimit), Rejections(previous.RateLimit));
         _degraded += Degradations(current.RateLimit) - Math.Min(Degradations(current.RateLimit), Degradations(previous.RateLimit));
     }
@@ -330,6 +338,8 @@ public sealed class ReplicaAggregator
 
         public long AuthOther { get; private set; }
 
+        public double LookupsRefusedPerSecond { get; private set; }
+
         public long Allowed { get; private set; }
 
         public long Rejected { get; private set; }
@@ -399,6 +409,7 @@ public sealed class ReplicaAggregator
             var hits = Delta(newest.Auth.CacheHits, baseline.Auth.CacheHits);
             AuthHits += hits;
             AuthOther += Delta(newest.Auth.CacheMisses, baseline.Auth.CacheMisses) + Delta(newest.Auth.CacheNegativeHits, baseline.Auth.CacheNegativeHits);
+            LookupsRefusedPerSecond += Delta(newest.Auth.LookupsRefused, baseline.Auth.LookupsRefused) / elapsed;
             var allowed = Delta(newest.RateLimit.Allowed, baseline.RateLimit.Allowed);
             var rejected = Delta(Rejections(newest.RateLimit), Rejections(baseline.RateLimit));
             var degraded = Delta(Degradations(newest.RateLimit), Degradations(baseline.RateLimit));

@@ -35,7 +35,8 @@ internal static class AuthenticationExtensions
 
     /// <summary>
     /// ASP.NET Core's authentication middleware, run only for requests that carry a credential
-    /// header the auth cache does not already hold as valid. Without a credential there is nothing
+    /// header the auth cache does not already hold as valid (and whose client is not known to be
+    /// over its failed-credential budget: those get their 429 at once). Without a credential there is nothing
     /// to authenticate (the handler would answer "no result" after being created and initialised
     /// for the request): the user stays anonymous, and a protected route still challenges through
     /// the handler. A valid cached credential is authenticated by <see cref="CachedAuthentication"/>
@@ -48,9 +49,10 @@ internal static class AuthenticationExtensions
         var cached = app.ApplicationServices.GetService<IClaimsTransformation>() is null or NoopClaimsTransformation
             ? app.ApplicationServices.GetRequiredService<CachedAuthentication>()
             : null;
+        // A client known to be over its failed-credential budget is refused first (FailedCredentialGate).
         app.UseWhen(
             context => HasCredentialHeader(context.Request.Headers) && cached?.TryAuthenticate(context) != true,
-            static branch => branch.UseAuthentication());
+            static branch => branch.UseMiddleware<RateLimiting.FailedCredentialGate>().UseAuthentication());
 
         // WebApplication inserts UseAuthentication at the very start of the pipeline unless the
         // root builder records that it is already there, and UseAuthentication inside a UseWhen

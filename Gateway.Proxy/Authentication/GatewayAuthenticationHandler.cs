@@ -97,6 +97,14 @@ internal sealed partial class GatewayAuthenticationHandler(
             return;
         }
 
+        if (FailedCredentialLimiter.Refusal(Context) is { } refusal)
+        {
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Response.Headers.RetryAfter = RetryAfterSeconds(refusal.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1));
+            await WriteProblemAsync("Too many invalid credentials from this client. Retry after the number of seconds in Retry-After.");
+            return;
+        }
+
         if (Context.Items.TryGetValue(GatewayAuthentication.ClientBusyItemKey, out value) && value is TimeSpan busyFor)
         {
             Response.StatusCode = StatusCodes.Status429TooManyRequests;

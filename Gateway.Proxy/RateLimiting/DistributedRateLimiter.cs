@@ -105,6 +105,13 @@ internal sealed class DistributedRateLimiter : RateLimiter
             return RejectLocally(now);
         }
 
+        // RateLimiter's convention: zero permits asks whether the limiter is exhausted, taking
+        // nothing. Known here only as "Redis said not before then" (a slice may be empty meanwhile).
+        if (permitCount == 0)
+        {
+            return GatewayRateLimitLease.Acquired;
+        }
+
         return _spec.Mode == RateLimitMode.Batched && TryTakeFromSlice(now) ? Allow(now, request) : GatewayRateLimitLease.Rejected(this, TimeSpan.FromSeconds(1));
     }
 

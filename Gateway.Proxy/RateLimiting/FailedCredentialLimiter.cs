@@ -13,8 +13,9 @@ namespace Gateway.Proxy.RateLimiting;
 /// Without one the request is refused (429 with <c>Retry-After</c>) and the auth service never
 /// hears of it, so a flood of unknown credentials from one client causes at most its budget of
 /// lookups per window, whatever its request rate.</item>
-/// <item>A credential that proves valid (or could not be checked) gives its permit back
-/// (<see cref="Refund"/>): valid callers behind one address never spend each other's budget.</item>
+/// <item>A credential that proves valid gives its permit back (<see cref="Refund"/>): valid callers
+/// behind one address never spend each other's budget. One the auth service could not answer
+/// keeps it, so a flood cannot grow while the auth service is slow.</item>
 /// <item>As ASP.NET's global limiter it counts every other rejected credential (malformed, known
 /// invalid from the negative cache) and answers the refusals above.</item>
 /// </list>
@@ -74,9 +75,38 @@ internal sealed class FailedCredentialLimiter : PartitionedRateLimiter<HttpConte
     /// </summary>
     public static void Refund(RateLimitLease lease) => (lease as GatewayRateLimitLease)?.Refund();
 
+    /// <summary>
+    /// Whether the request's client is known to have spent its budget (Redis said so, and the time
+    /// it named has not come): a look at this replica's state, taking nothing, with no round trip.
+    /// </summary>
+    public bool IsSpent(HttpContext context, out TimeSpan retryAfter)
+    {
+        retryAfter = TimeSpan.Zero;
+        if (_perClient is null)
+        {
+            return false;
+        }
+
+        using var lease = _perClient.AttemptAcquire(context, 0);
+        if (lease.IsAcquired)
+        {
+            return false;
+        }
+
+        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+        return true;
+    }
+
     /// <summary>This request's own reservation was refused (the refusal is this limiter's answer to it).</summary>
-    public static bool WasRefused(HttpContext context) =>
-        context.Items.TryGetValue(LeaseItemKey, out var value) && value is RateLimitLease { IsAcquired: false };
+    public static bool WasRefused(HttpContext context) => Refusal(context) is not null;
+
+    /// <summary>
+    /// The refusal of this request's own reservation, if it was refused: the 429 is its answer,
+    /// given by this limiter as ASP.NET's global limiter or, on a route whose rate limiting is
+    /// disabled (which skips the global limiter too), by the authentication challenge.
+    /// </summary>
+    public static RateLimitLease? Refusal(HttpContext context) =>
+        context.Items.TryGetValue(LeaseItemKey, out var value) && value is RateLimitLease { IsAcquired: false } lease ? lease : null;
 
     public override RateLimiterStatistics? GetStatistics(HttpContext resource) => null;
 

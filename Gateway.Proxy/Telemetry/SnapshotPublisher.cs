@@ -25,6 +25,7 @@ internal sealed partial class SnapshotPublisher : BackgroundService
     private readonly ProxyMetrics _metrics;
     private readonly RouteStatsTable _routes;
     private readonly IProxyStateLookup _proxyState;
+    private readonly Authentication.LookupAdmission _lookups;
     private readonly TimeProvider _time;
     private readonly ILogger<SnapshotPublisher> _logger;
     private readonly TimeSpan _interval;
@@ -40,6 +41,7 @@ internal sealed partial class SnapshotPublisher : BackgroundService
         RouteStatsTable routes,
         RequestStatsListener listener,
         IProxyStateLookup proxyState,
+        Authentication.LookupAdmission lookups,
         IOptions<TelemetryOptions> options,
         IConfiguration configuration,
         TimeProvider time,
@@ -51,6 +53,7 @@ internal sealed partial class SnapshotPublisher : BackgroundService
         _metrics = metrics;
         _routes = routes;
         _proxyState = proxyState;
+        _lookups = lookups;
         _time = time;
         _logger = logger;
         _interval = options.Value.SnapshotInterval;
@@ -108,6 +111,9 @@ internal sealed partial class SnapshotPublisher : BackgroundService
                 CacheMisses = auth.CacheMisses,
                 ServiceCalls = auth.AuthServiceCalls,
                 ServiceErrors = auth.AuthServiceErrors,
+                LookupsRefused = auth.LookupsRefusedOverBudget + auth.LookupsRefusedClientBusy + auth.LookupsRefusedBusy,
+                LookupsInFlight = _lookups.InFlight,
+                LoginsThrottled = auth.LoginsThrottled,
                 BreakerState = auth.BreakerState,
             },
             RateLimit = new RateLimitCounters

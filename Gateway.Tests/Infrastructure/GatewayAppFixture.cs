@@ -98,6 +98,12 @@ public sealed class GatewayAppFixture : IAsyncLifetime
             .WithEnvironment("ReverseProxy__Clusters__sampleapi__HealthCheck__Active__Interval", "00:00:01")
             // Two cores shared with the test runner: a generous deadline keeps slow-but-alive from reading as down.
             .WithEnvironment("Gateway__AuthService__ValidateDeadline", "00:00:02")
+            // A protected route with rate limiting disabled (which skips ASP.NET's global limiter too).
+            .WithEnvironment("ReverseProxy__Routes__nolimit__ClusterId", "sampleapi")
+            .WithEnvironment("ReverseProxy__Routes__nolimit__AuthorizationPolicy", "authenticated")
+            .WithEnvironment("ReverseProxy__Routes__nolimit__RateLimiterPolicy", "Disable")
+            .WithEnvironment("ReverseProxy__Routes__nolimit__Match__Path", "/nolimit/{**rest}")
+            .WithEnvironment("ReverseProxy__Routes__nolimit__Transforms__0__PathPattern", "/api/{**rest}")
             .WithEnvironment("ReverseProxy__Routes__broken__ClusterId", "broken")
             .WithEnvironment("ReverseProxy__Routes__broken__AuthorizationPolicy", "anonymous")
             .WithEnvironment("ReverseProxy__Routes__broken__Match__Path", "/broken/{**rest}")

@@ -103,6 +103,10 @@
     setText('auth-hit-ratio', percent(frame.auth.cacheHitRatio));
     setText('auth-hits', count(frame.auth.cacheHits));
     setText('auth-misses', count(frame.auth.cacheMisses));
+    setText('lookups-refused-rate', rate(frame.auth.lookupsRefusedPerSecond));
+    setText('lookups-refused', count(frame.auth.lookupsRefused));
+    setText('lookups-in-flight', count(frame.auth.lookupsInFlight));
+    setText('logins-throttled', count(frame.auth.loginsThrottled));
 
     $('replicas').replaceChildren(...frame.replicas.map(r => row([
       { text: r.name }, { pill: r.state, note: r.detail }, { text: rate(r.requestsPerSecond), num: true },

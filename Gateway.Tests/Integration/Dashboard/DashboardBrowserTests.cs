@@ -92,6 +92,22 @@ public sealed class DashboardBrowserTests(GatewayAppFixture fixture, ITestOutput
         Assert.Equal(tooMany, after.TooMany - before.TooMany);
         await Assertions.Expect(page.Locator("tr[data-route='rl-ip']")).ToBeVisibleAsync();
 
+        // A random-token spray from one address, past its failed-credential budget: the lookups
+        // refused without asking the auth service show on their card.
+        var refusedBefore = await NumberAsync(page, "#lookups-refused");
+        using (var sprayer = SourceAddressClient.Create(Replicas.Clients[0].BaseAddress!, IPAddress.Parse("127.0.0.62")))
+        {
+            for (var i = 0; i < GatewayAppFixture.FailedCredentialBudget + 20; i++)
+            {
+                using var response = await sprayer.SendAsync(ProxyReplicas.Get("/api/hello", "gw_at_" + Guid.NewGuid().ToString("N") + "0123456789a"));
+                Assert.True(response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests, $"got {(int)response.StatusCode}");
+            }
+        }
+
+        await Poll.UntilAsync(
+            async _ => await NumberAsync(page, "#lookups-refused") - refusedBefore >= 20 ? "refused lookups counted" : null,
+            UpdateTimeout, "the dashboard to count the refused lookups");
+
         // The charts drew it: the 429 series has a non-zero point.
         var peak429 = await page.EvaluateAsync<double>(
             "() => Math.max(0, ...window.gatewayDashboard.charts.traffic.data.datasets.find(d => d.label === '429').data.map(v => v ?? 0))");

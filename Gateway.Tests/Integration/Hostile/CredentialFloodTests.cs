@@ -93,6 +93,33 @@ public sealed class CredentialFloodTests(GatewayAppFixture fixture) : HostileTes
         Assert.InRange(diagnostics.GetProperty("authCache").GetProperty("negativeEntries").GetInt32(), 1, GatewayAppFixture.NegativeCacheBound);
     }
 
+    /// <summary>
+    /// A route with rate limiting disabled skips ASP.NET's global limiter, the failed-credential
+    /// limiter's usual voice: the client over its budget still gets the 429, from the challenge,
+    /// and the auth service is still not asked.
+    /// </summary>
+    [Fact]
+    public async Task OverBudget_OnARouteWithoutRateLimiting_Still429BeforeAnyLookup()
+    {
+        var address = Logs.ProxyReplicas[1].Address;
+        var replica = Replicas.Clients.Single(c => c.BaseAddress!.Port == address.Port);
+        var adminToken = await AuthClients.AdminTokenAsync(Fixture.App);
+        await ProxyReplicas.DiagnosticsAsync(replica, adminToken);
+        using var attacker = SourceAddressClient.Create(address, SourceAddress(100, 4));
+        for (var i = 0; i < GatewayAppFixture.FailedCredentialBudget + 5; i++)
+        {
+            using var spent = await attacker.SendAsync(ProxyReplicas.Get("/api/hello", RandomToken()));
+        }
+
+        var before = await ProxyReplicas.ValidateCallsAsync(replica, adminToken);
+        using var response = await attacker.SendAsync(ProxyReplicas.Get("/nolimit/hello", RandomToken()));
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero, "Retry-After");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(before, await ProxyReplicas.ValidateCallsAsync(replica, adminToken));
+    }
+
     private static string RandomToken() =>
         "gw_at_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

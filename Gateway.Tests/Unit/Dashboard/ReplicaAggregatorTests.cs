@@ -47,6 +47,27 @@ public sealed class ReplicaAggregatorTests
     }
 
     [Fact]
+    public void CredentialAbuse_RefusedLookupsRateAndTotal_InFlightNow_LoginsThrottled_SummedOverReplicas()
+    {
+        var a = new FakeReplica("proxy-a", _time);
+        var b = new FakeReplica("proxy-b", _time);
+
+        // A flood on a: 200 refused lookups a second, 3 in flight; b relays throttled logins.
+        for (var second = 0; second < 5; second++)
+        {
+            _time.Advance(Interval);
+            _aggregator.Observe(a.Add("api", 200, status: 429, lookupsRefused: 200, lookupsInFlight: 3));
+            _aggregator.Observe(b.Add("api", 10, status: 200, lookupsInFlight: 1, loginsThrottled: 2));
+        }
+
+        var auth = _aggregator.Tick([]).Auth;
+        Assert.Equal(1_000, auth.LookupsRefused);
+        Assert.InRange(auth.LookupsRefusedPerSecond, 190, 210);
+        Assert.Equal(4, auth.LookupsInFlight);
+        Assert.Equal(10, auth.LoginsThrottled);
+    }
+
+    [Fact]
     public void RateIsFromRecentDeltas_NotTheRunningTotal()
     {
         var a = new FakeReplica("proxy-a", _time);
@@ -207,11 +228,16 @@ public sealed class ReplicaAggregatorTests
         private long _sequence;
         private long _cacheHits;
         private long _cacheMisses;
+        private long _lookupsRefused;
+        private long _loginsThrottled;
 
         public ReplicaSnapshot Add(
             string route, int count, int status, double seconds = 0.002, bool stopping = false,
-            long cacheHits = 0, long cacheMisses = 0, string destinationHealth = "healthy")
+            long cacheHits = 0, long cacheMisses = 0, string destinationHealth = "healthy",
+            long lookupsRefused = 0, int lookupsInFlight = 0, long loginsThrottled = 0)
         {
+            _lookupsRefused += lookupsRefused;
+            _loginsThrottled += loginsThrottled;
             if (!_routes.TryGetValue(route, out var counters))
             {
                 counters = (initialRequests, new long[RouteCounters.StatusKinds], new long[LatencyBuckets.Count]);
@@ -239,7 +265,10 @@ public sealed class ReplicaAggregatorTests
                 Interval = Interval,
                 Stopping = stopping,
                 Routes = _routes.Select(r => new RouteCounters { Route = r.Key, Requests = r.Value.Requests, Status = [.. r.Value.Status], Latency = [.. r.Value.Latency] }).ToList(),
-                Auth = new AuthCounters { CacheHits = _cacheHits, CacheMisses = _cacheMisses },
+                Auth = new AuthCounters
+                {
+                    CacheHits = _cacheHits, CacheMisses = _cacheMisses, LookupsRefused = _lookupsRefused, LookupsInFlight = lookupsInFlight, LoginsThrottled = _loginsThrottled,
+                },
                 RateLimit = new RateLimitCounters(),
                 Destinations = [new DestinationHealth("sampleapi", "d1", destinationHealth)],
             };

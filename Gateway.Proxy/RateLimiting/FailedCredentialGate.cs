@@ -1,0 +1,36 @@
+using System.Globalization;
+using System.Text;
+using Gateway.Proxy.Telemetry;
+
+namespace Gateway.Proxy.RateLimiting;
+
+/// <summary>
+/// The cheap refusal of a flood: a request whose credential the cache does not hold as valid, from
+/// a client already known to be over its failed-credential budget, is answered 429 here, before the
+/// authentication middleware, the lookup machinery and authorization run for it. Measured with
+/// bench/flood.sh: this is what a flooding client's requests cost everyone else. Clients still
+/// within their budget (or whose state this replica has not learnt yet) go on to the handler,
+/// whose lookup takes a permit (<see cref="FailedCredentialLimiter"/>).
+/// </summary>
+internal sealed class FailedCredentialGate(RequestDelegate next, FailedCredentialLimiter failedCredentials, ProxyMetrics metrics)
+{
+    // One body for every such refusal (RFC 9457), written without serializing it each time.
+    private static readonly byte[] Body = Encoding.UTF8.GetBytes(
+        """{"type":"https://tools.ietf.org/html/rfc6585#section-4","title":"Too Many Requests","status":429,"detail":"Too many invalid credentials from this client. Retry after the number of seconds in Retry-After."}""");
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (!failedCredentials.IsSpent(context, out var retryAfter))
+        {
+            return next(context);
+        }
+
+        metrics.CredentialLookupRefused(Authentication.LookupRefusal.OverBudget);
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status429TooManyRequests;
+        response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        response.ContentType = "application/problem+json";
+        response.ContentLength = Body.Length;
+        return response.Body.WriteAsync(Body, context.RequestAborted).AsTask();
+    }
+}
