@@ -2,7 +2,7 @@
 -- paced per connection: each connection waits `delay_ms` after every response (wrk's delay hook),
 -- so `connections × 1000 / (delay_ms + latency)` requests per second at most.
 -- Usage: wrk ... -s flood-report.lua <url> -- <delay_ms>
--- Prints one line after wrk's report: requests, duration and the 401/429/other counts.
+-- Prints one line after wrk's report: requests, duration and the 401/429/503/other counts.
 local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 local threads = {}
 local pause = 0
@@ -14,7 +14,7 @@ end
 function init(args)
   pause = tonumber(args[1] or "0")
   math.randomseed(os.time() + math.floor(os.clock() * 1e6))
-  s401, s429, other, last_other = 0, 0, 0, 0
+  s401, s429, s503, other, last_other = 0, 0, 0, 0, 0
 end
 
 function request()
@@ -31,16 +31,19 @@ function delay()
 end
 
 function response(status)
-  if status == 401 then s401 = s401 + 1 elseif status == 429 then s429 = s429 + 1 else other = other + 1; last_other = status end
+  if status == 401 then s401 = s401 + 1
+  elseif status == 429 then s429 = s429 + 1
+  elseif status == 503 then s503 = s503 + 1
+  else other = other + 1; last_other = status end
 end
 
 function done(summary)
-  local a, b, c, last = 0, 0, 0, 0
+  local a, b, u, c, last = 0, 0, 0, 0, 0
   for _, thread in ipairs(threads) do
-    a = a + thread:get("s401"); b = b + thread:get("s429"); c = c + thread:get("other")
+    a = a + thread:get("s401"); b = b + thread:get("s429"); u = u + thread:get("s503"); c = c + thread:get("other")
     if thread:get("last_other") ~= 0 then last = thread:get("last_other") end
   end
   local e = summary.errors
-  io.write(string.format("FLOOD requests=%d duration_us=%d s401=%d s429=%d other=%d other_status=%d socket_errors=%d\n",
-    summary.requests, summary.duration, a, b, c, last, e.connect + e.read + e.write + e.timeout))
+  io.write(string.format("FLOOD requests=%d duration_us=%d s401=%d s429=%d s503=%d other=%d other_status=%d socket_errors=%d\n",
+    summary.requests, summary.duration, a, b, u, c, last, e.connect + e.read + e.write + e.timeout))
 end

@@ -16,8 +16,9 @@ namespace Gateway.Proxy.Authentication;
 /// refused, so a flood of unknown credentials causes at most the budget's lookups.</item>
 /// <item>Then a <see cref="LookupAdmission"/> slot of its client and of the replica, held by the
 /// call itself until the auth service answers.</item>
-/// <item>The answer is stored in the cache; a valid answer gives the budget's permit back, an
-/// invalid or missing one (deadline, breaker) keeps it.</item>
+/// <item>The answer is stored in the cache; a valid answer gives the budget's permit back, and so
+/// does a lookup the open breaker never sent; an invalid one, or a call that got no answer
+/// (deadline, error), keeps it.</item>
 /// </list>
 /// A refusal of the leader's own client says nothing about the other askers' clients: they ask
 /// again, leading themselves.
@@ -117,11 +118,12 @@ internal sealed class CredentialLookups(
             ticket.Dispose();
         }
 
-        if (result.Status == AuthLookupStatus.Valid)
+        if (result.Status == AuthLookupStatus.Valid || !result.Sent)
         {
-            // Not a failure: the permit goes back (the lease, never the request, which may be gone).
-            // An unanswered lookup keeps it: were it given back, a flood would grow unbounded
-            // exactly while the auth service is slow, the moment it can least afford it.
+            // Not a failure, or nothing was asked (the breaker is open): the permit goes back (the
+            // lease, never the request, which may be gone). A call that went out and got no answer
+            // keeps it: were it given back, a flood would grow unbounded exactly while the auth
+            // service is slow, the moment it can least afford it.
             FailedCredentialLimiter.Refund(budget);
         }
 

@@ -38,13 +38,17 @@ internal sealed partial class GrpcAuthValidator(
         var settings = options.CurrentValue;
         try
         {
-            metrics.AuthServiceCall();
             var response = await _pipeline.ExecuteAsync(
-                static async (state, cancellationToken) => await state.client.ValidateTokenAsync(
-                    new ValidateTokenRequest { Credential = state.credential },
-                    deadline: DateTime.UtcNow.Add(state.deadline),
-                    cancellationToken: cancellationToken),
-                (client, credential, deadline: settings.ValidateDeadline),
+                static async (state, cancellationToken) =>
+                {
+                    // Counted here, inside the breaker: a call it refuses never reaches the auth service.
+                    state.metrics.AuthServiceCall();
+                    return await state.client.ValidateTokenAsync(
+                        new ValidateTokenRequest { Credential = state.credential },
+                        deadline: DateTime.UtcNow.Add(state.deadline),
+                        cancellationToken: cancellationToken);
+                },
+                (client, credential, deadline: settings.ValidateDeadline, metrics),
                 CancellationToken.None);
 
             if (!response.Valid)
@@ -60,7 +64,7 @@ internal sealed partial class GrpcAuthValidator(
         }
         catch (BrokenCircuitException)
         {
-            return AuthLookup.Unavailable(settings.Breaker.BreakDuration);
+            return AuthLookup.NotSent(settings.Breaker.BreakDuration);
         }
         catch (RpcException ex)
         {

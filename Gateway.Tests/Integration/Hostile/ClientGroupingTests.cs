@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Integration.Hostile;
@@ -65,14 +64,14 @@ public sealed class ClientGroupingTests(GatewayAppFixture fixture) : HostileTest
         for (var i = 1; i <= GatewayAppFixture.FailedCredentialBudget + 20; i++)
         {
             // A different address of the /64 for every guess (2^64 of them to choose from).
-            using var response = await balancer.SendAsync(Forwarded(ProxyReplicas.Get("/gateway/diagnostics", RandomToken()), $"{network}:{i:x}::{i:x}"));
+            using var response = await balancer.SendAsync(Forwarded(ProxyReplicas.Get("/gateway/diagnostics", HostileGen.RandomToken()), $"{network}:{i:x}::{i:x}"));
             statuses.Add(response.StatusCode);
         }
 
         Assert.InRange(statuses.Count(s => s == HttpStatusCode.Unauthorized), 1, GatewayAppFixture.FailedCredentialBudget);
         Assert.True(statuses.Count(s => s == HttpStatusCode.TooManyRequests) >= 20);
 
-        using var other = await balancer.SendAsync(Forwarded(ProxyReplicas.Get("/gateway/diagnostics", RandomToken()), $"{RandomSlash64()}::1"));
+        using var other = await balancer.SendAsync(Forwarded(ProxyReplicas.Get("/gateway/diagnostics", HostileGen.RandomToken()), $"{RandomSlash64()}::1"));
         Assert.Equal(HttpStatusCode.Unauthorized, other.StatusCode);
     }
 
@@ -83,7 +82,4 @@ public sealed class ClientGroupingTests(GatewayAppFixture fixture) : HostileTest
     }
 
     private static string RandomSlash64() => $"2001:db8:{Random.Shared.Next(1, 0xffff):x}:{Random.Shared.Next(1, 0xffff):x}";
-
-    private static string RandomToken() =>
-        "gw_at_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Security.Cryptography;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Integration.Hostile;
@@ -42,7 +41,7 @@ public sealed class CredentialFloodTests(GatewayAppFixture fixture) : HostileTes
         var sent = 0;
         var flood = Parallel.ForEachAsync(Enumerable.Range(0, FloodRequests), new ParallelOptions { MaxDegreeOfParallelism = FloodConnections }, async (_, ct) =>
         {
-            using var response = await attacker.SendAsync(ProxyReplicas.Get("/api/hello", RandomToken()), ct);
+            using var response = await attacker.SendAsync(ProxyReplicas.Get("/api/hello", HostileGen.RandomToken()), ct);
             Interlocked.Increment(ref floodStatuses[(int)response.StatusCode]);
             Interlocked.Increment(ref sent);
         });
@@ -108,18 +107,15 @@ public sealed class CredentialFloodTests(GatewayAppFixture fixture) : HostileTes
         using var attacker = SourceAddressClient.Create(address, SourceAddress(100, 4));
         for (var i = 0; i < GatewayAppFixture.FailedCredentialBudget + 5; i++)
         {
-            using var spent = await attacker.SendAsync(ProxyReplicas.Get("/api/hello", RandomToken()));
+            using var spent = await attacker.SendAsync(ProxyReplicas.Get("/api/hello", HostileGen.RandomToken()));
         }
 
         var before = await ProxyReplicas.ValidateCallsAsync(replica, adminToken);
-        using var response = await attacker.SendAsync(ProxyReplicas.Get("/nolimit/hello", RandomToken()));
+        using var response = await attacker.SendAsync(ProxyReplicas.Get("/nolimit/hello", HostileGen.RandomToken()));
 
         Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
         Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero, "Retry-After");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(before, await ProxyReplicas.ValidateCallsAsync(replica, adminToken));
     }
-
-    private static string RandomToken() =>
-        "gw_at_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

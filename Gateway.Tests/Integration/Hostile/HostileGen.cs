@@ -20,6 +20,10 @@ public static class HostileGen
     /// <summary>Targets under every route prefix of the gateway (none that wait or fail on purpose).</summary>
     private static readonly string[] Prefixes = ["/public/", "/api/", "/pro/", "/admin/", "/auth/", "/gateway/", "/", "//", "/./", "/../"];
 
+    /// <summary>A fresh random token of the issued shape (<c>gw_at_</c> + 43 base64url characters): what a flood sends.</summary>
+    public static string RandomToken() =>
+        "gw_at_" + Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
     public static readonly Gen<string> Method = Gen.OneOf<string>(
         "GET", "GET", "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE", "FOO", "get", "M-SEARCH", "PROPFIND");
 

@@ -43,6 +43,20 @@ public sealed class ProxyResilienceTests(GatewayAppFixture fixture) : ProxyTestB
                 Assert.True(uncached.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
             }
 
+            // Many uncached callers behind one address, more than the route's anonymous allowance
+            // (60) and the failed-credential budget (60): each is told to retry (503), none is
+            // limited as anonymous traffic of the address or charged for an auth call the open
+            // breaker never made.
+            using var office = SourceAddressClient.Create(Replicas.Clients[0].BaseAddress!, System.Net.IPAddress.Parse("127.0.102.1"));
+            var statuses = new List<HttpStatusCode>();
+            for (var i = 0; i < 80; i++)
+            {
+                using var response = await office.SendAsync(ProxyReplicas.Get("/api/hello", "gw_at_" + Guid.NewGuid().ToString("N") + "officeuser1"));
+                statuses.Add(response.StatusCode);
+            }
+
+            Assert.All(statuses, status => Assert.Equal(HttpStatusCode.ServiceUnavailable, status));
+
             // Account calls meet a refused connection: 503 at once, not after their 10 s deadline
             // (a client giving up after 5 s would throw here if the call hung).
             using var impatient = new HttpClient { BaseAddress = Replicas.Clients[0].BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
