@@ -6,6 +6,9 @@
 #
 #   bench/auth-grpc.sh            normal run (~3 min), table also saved to bench/results/<date>-<host>-auth-grpc.md
 #   bench/auth-grpc.sh --quick    smoke run (a few seconds of load), nothing saved
+#   bench/auth-grpc.sh --baseline main~3
+#                                 also builds Gateway.Auth at that git revision and measures both
+#                                 builds in the same run, each case back to back (before/after)
 #
 # Everything it starts is stopped by PID on exit, Ctrl+C or error. See bench/README.md.
 set -euo pipefail
@@ -17,7 +20,7 @@ source "$BENCH_DIR/lib.sh"
 
 usage() {
   cat <<EOF
-Usage: bench/auth-grpc.sh [--quick] [--no-build] [--duration S] [--warmup S] [--rounds N] [--concurrency N]
+Usage: bench/auth-grpc.sh [--quick] [--no-build] [--duration S] [--warmup S] [--rounds N] [--concurrency N] [--baseline REV]
 
   --quick          smoke mode: 1 s warm-up and one 2 s round per case; no results file
   --no-build       use the last Release build in bench/artifacts
@@ -25,6 +28,9 @@ Usage: bench/auth-grpc.sh [--quick] [--no-build] [--duration S] [--warmup S] [--
   --warmup S       seconds of the one warm-up pass per case (default 5)
   --rounds N       interleaved rounds, every case once per round (default 3)
   --concurrency N  calls in flight (default 32)
+  --baseline REV   also build Gateway.Auth at git revision REV and measure it in the same run against
+                   the same PostgreSQL and Redis: each case runs against both builds back to back in
+                   every round, and a second table gives the paired ratios
 
 Environment: BENCH_CLIENT_CPUS / BENCH_SERVER_CPUS override the taskset CPU lists (default 0 and 1).
 EOF
@@ -32,7 +38,7 @@ EOF
 
 # --- options --------------------------------------------------------------------------------
 command_line="bench/auth-grpc.sh${*:+ $*}"
-quick=0 build=1 duration=10 warmup=5 rounds=3 concurrency=32
+quick=0 build=1 duration=10 warmup=5 rounds=3 concurrency=32 baseline_ref=
 # --quick only changes the defaults, so '--quick --rounds 2' means what it says.
 for arg in "$@"; do
   if [[ $arg == --quick ]]; then quick=1 duration=2 warmup=1 rounds=1; fi
@@ -45,6 +51,7 @@ while (($#)); do
     --warmup) warmup=${2:?}; shift ;;
     --rounds) rounds=${2:?}; shift ;;
     --concurrency) concurrency=${2:?}; shift ;;
+    --baseline) baseline_ref=${2:?}; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "Unknown option: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -73,6 +80,20 @@ if ((build)); then
 fi
 require_built Gateway.Auth Gateway.Bench.AuthGrpc
 
+# The baseline is built from the revision's own files (git archive), into the work directory.
+baseline_dir= baseline_desc=
+if [[ -n $baseline_ref ]]; then
+  baseline_sha=$(git -C "$REPO_DIR" rev-parse --short --verify "$baseline_ref^{commit}" 2>/dev/null) \
+    || die "--baseline: '$baseline_ref' is not a git revision of this repository"
+  baseline_desc="$baseline_ref ($baseline_sha)"
+  log "building Gateway.Auth at $baseline_desc as the baseline"
+  mkdir -p "$work_dir/baseline-src"
+  git -C "$REPO_DIR" archive --format=tar "$baseline_sha" | tar -x -C "$work_dir/baseline-src"
+  dotnet build "$work_dir/baseline-src/Gateway.Auth/Gateway.Auth.csproj" -c Release --artifacts-path "$work_dir/baseline-artifacts" \
+    -nologo -v q >"$work_dir/baseline-build.log" 2>&1 || fail_with_log baseline-build "the baseline did not build"
+  baseline_dir=$work_dir/baseline-artifacts/bin/Gateway.Auth/release
+fi
+
 # --- servers ---------------------------------------------------------------------------------
 free_port postgres_port
 free_port redis_port
@@ -88,12 +109,21 @@ wait_postgres postgres "$postgres_port" "$postgres_password" authdb
 start_auth auth "$auth_grpc_port" "$auth_http_port" "$postgres_port" "$postgres_password" "$redis_port" "$redis_password"
 # /health includes the schema check: healthy means migrations ran and the database answers.
 wait_ready auth "$auth_http_port" /health Healthy
+if [[ -n $baseline_dir ]]; then
+  free_port baseline_grpc_port
+  free_port baseline_http_port
+  start_auth auth-baseline "$baseline_grpc_port" "$baseline_http_port" "$postgres_port" "$postgres_password" "$redis_port" "$redis_password" "$baseline_dir"
+  wait_ready auth-baseline "$baseline_http_port" /health Healthy
+fi
 
 # --- load ------------------------------------------------------------------------------------
 started_at=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 tool_args=(--address "http://127.0.0.1:$auth_grpc_port" --duration "$duration" --warmup "$warmup"
   --rounds "$rounds" --concurrency "$concurrency" --server "auth=$pid_auth" --server "postgres=$pid_postgres_server")
+if [[ -n $baseline_dir ]]; then
+  tool_args+=(--baseline "http://127.0.0.1:$baseline_grpc_port" --baseline-server "auth=$pid_auth_baseline" --baseline-server "postgres=$pid_postgres_server")
+fi
 server_cpu=$(server_cpu_number)
 [[ -n $server_cpu ]] && tool_args+=(--server-cpu "$server_cpu")
 log "load: $concurrency calls in flight, one ${warmup} s warm-up per case, then $rounds round(s) of ${duration} s per case"
@@ -121,6 +151,7 @@ if ((!quick)); then
     echo "| PostgreSQL | $("$(postgres_bin_dir)/postgres" --version | sed 's/^postgres (PostgreSQL) //') (fsync off: throwaway data) |"
     echo "| redis | $(redis-server --version | cut -d' ' -f3) |"
     echo "| pinning | $pinning |"
+    [[ -n $baseline_desc ]] && echo "| baseline | Gateway.Auth at $baseline_desc, same PostgreSQL and Redis |"
     echo "| load average at start | $load_before |"
     echo
     echo "$table"

@@ -327,11 +327,11 @@ wait_postgres() { # name port password database
 }
 
 # Gateway.Auth as the AppHost wires it: gRPC on an h2c-only endpoint, /health on an HTTP/1 one.
-start_auth() { # name grpc-port http-port postgres-port postgres-password redis-port redis-password
+start_auth() { # name grpc-port http-port postgres-port postgres-password redis-port redis-password [app-dir]
   log "starting Gateway.Auth: gRPC (h2c) on 127.0.0.1:$2, HTTP/1 health on 127.0.0.1:$3"
   ConnectionStrings__authdb="Host=127.0.0.1;Port=$4;Username=postgres;Password=$5;Database=authdb" \
   ConnectionStrings__redis="127.0.0.1:$6,password=$7" \
-    start_server "$1" "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Auth)" "${dotnet_settings[@]}" DOTNET_JitStdOutFile="$(jit_log "$1")" \
+    start_server "$1" "${server_pin[@]}" "${dotnet_env[@]}" -C "${8:-$(app_dir Gateway.Auth)}" "${dotnet_settings[@]}" DOTNET_JitStdOutFile="$(jit_log "$1")" \
       Kestrel__Endpoints__grpc__Url="http://127.0.0.1:$2" Kestrel__Endpoints__grpc__Protocols=Http2 \
       Kestrel__Endpoints__http__Url="http://127.0.0.1:$3" Kestrel__Endpoints__http__Protocols=Http1 \
       dotnet Gateway.Auth.dll

@@ -66,39 +66,6 @@ internal sealed class AuthStore(NpgsqlDataSource dataSource)
             cancellationToken: cancellationToken));
     }
 
-    /// <summary>The hot path: one indexed lookup joining the token, its user and the user's plan.</summary>
-    public async Task<PrincipalRow?> FindByAccessTokenAsync(byte[] tokenHash, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<PrincipalRow>(new CommandDefinition(
-            """
-            SELECT u.id AS user_id, u.user_name, u.plan, p.requests_per_window, p.window_seconds, u.roles, u.disabled,
-                   t.expires_at, t.revoked_at
-            FROM access_tokens t
-            JOIN users u ON u.id = t.user_id
-            JOIN plans p ON p.name = u.plan
-            WHERE t.token_hash = @tokenHash
-            """,
-            new { tokenHash },
-            cancellationToken: cancellationToken));
-    }
-
-    public async Task<PrincipalRow?> FindByApiKeyAsync(byte[] keyHash, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<PrincipalRow>(new CommandDefinition(
-            """
-            SELECT u.id AS user_id, u.user_name, u.plan, p.requests_per_window, p.window_seconds, u.roles, u.disabled,
-                   NULL::timestamptz AS expires_at, k.revoked_at
-            FROM api_keys k
-            JOIN users u ON u.id = k.user_id
-            JOIN plans p ON p.name = u.plan
-            WHERE k.key_hash = @keyHash
-            """,
-            new { keyHash },
-            cancellationToken: cancellationToken));
-    }
-
     /// <summary>Revokes an active token; false when it was unknown or already revoked.</summary>
     public async Task<bool> RevokeAccessTokenAsync(byte[] tokenHash, DateTime now, CancellationToken cancellationToken)
     {

@@ -8,11 +8,13 @@ namespace Gateway.Auth.Data;
 
 /// <summary>
 /// At start-up: applies migrations, then the configured plan limits, then (run mode) the demo
-/// users. Retries while the database is not reachable; the service reports unhealthy until done.
+/// users, and warms the credential lookups up (<see cref="CredentialStore.WarmUpAsync"/>). Retries
+/// while the database is not reachable; the service reports unhealthy until done.
 /// </summary>
 internal sealed partial class DatabaseInitializer(
     MigrationRunner migrations,
     AuthStore store,
+    CredentialStore credentials,
     PasswordHasher passwordHasher,
     IOptions<AuthOptions> options,
     ILogger<DatabaseInitializer> logger) : BackgroundService, IHealthCheck
@@ -30,6 +32,7 @@ internal sealed partial class DatabaseInitializer(
             try
             {
                 await InitializeAsync(stoppingToken);
+                await credentials.WarmUpAsync(stoppingToken);
                 _ready = true;
                 return;
             }

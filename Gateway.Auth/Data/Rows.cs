@@ -1,6 +1,7 @@
 namespace Gateway.Auth.Data;
 
-// Dapper materialises these from snake_case columns (MatchNamesWithUnderscores).
+// Dapper materialises these from snake_case columns (MatchNamesWithUnderscores); CredentialStore
+// reads PrincipalRow by hand.
 
 internal sealed class LoginRow
 {

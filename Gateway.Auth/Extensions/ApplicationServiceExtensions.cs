@@ -26,12 +26,25 @@ internal static class ApplicationServiceExtensions
             dataSource.ConnectionStringBuilder.CommandTimeout = 5;
             dataSource.ConnectionStringBuilder.MaxAutoPrepare = 16;
         });
+        // The credential lookups (CredentialStore) get a multiplexing data source of the same
+        // connection: concurrent lookups share connections, writes and reads. Multiplexed commands
+        // never change session state, so the pool's reset is skipped and prepared statements live.
+        // Its health is the pooled one's (same server, same credentials).
+        builder.AddKeyedNpgsqlDataSource(CredentialStore.DataSourceKey, settings => settings.DisableHealthChecks = true, dataSource =>
+        {
+            dataSource.ConnectionStringBuilder.Timeout = 3;
+            dataSource.ConnectionStringBuilder.CommandTimeout = 5;
+            dataSource.ConnectionStringBuilder.Multiplexing = true;
+            dataSource.ConnectionStringBuilder.NoResetOnClose = true;
+            dataSource.ConnectionStringBuilder.MaxAutoPrepare = 4;
+        });
         // Redis only backs login throttling (which fails open): not a readiness dependency.
         builder.AddRedisClient("redis", settings => settings.DisableHealthChecks = true, configureOptions: redis => redis.AbortOnConnectFail = false);
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MigrationRunner>();
         builder.Services.AddSingleton<AuthStore>();
+        builder.Services.AddSingleton<CredentialStore>();
         builder.Services.AddSingleton<PasswordHasher>();
         builder.Services.AddSingleton<CredentialValidator>();
         builder.Services.AddSingleton<CallerAuthenticator>();

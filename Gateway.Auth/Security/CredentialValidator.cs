@@ -15,7 +15,7 @@ internal readonly record struct CredentialCheck(PrincipalRow? Principal, Credent
 /// Resolves access tokens and API keys. Shape errors are answered without touching the database;
 /// database failures propagate (and become UNAVAILABLE), never "invalid".
 /// </summary>
-internal sealed class CredentialValidator(AuthStore store, TimeProvider timeProvider)
+internal sealed class CredentialValidator(CredentialStore store, TimeProvider timeProvider)
 {
     public async Task<CredentialCheck> CheckAsync(string credential, CancellationToken cancellationToken)
     {

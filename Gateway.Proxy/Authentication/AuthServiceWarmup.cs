@@ -6,7 +6,7 @@ namespace Gateway.Proxy.Authentication;
 
 /// <summary>
 /// Opens the HTTP/2 connection to the auth service (service discovery, TCP, HTTP/2 settings) and
-/// JIT-compiles the call path in the background at start-up, so that the first real cache miss is
+/// JIT-compiles the call path (one call, then concurrent rounds) in the background at start-up, so that the first real cache miss is
 /// not the one paying for it against a deadline of a few hundred milliseconds.
 /// </summary>
 internal sealed partial class AuthServiceWarmup(AuthClient client, ILogger<AuthServiceWarmup> logger) : BackgroundService
@@ -20,6 +20,14 @@ internal sealed partial class AuthServiceWarmup(AuthClient client, ILogger<AuthS
             try
             {
                 await client.ValidateTokenAsync(probe, deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: stoppingToken);
+                // Then a few concurrent rounds, as the first burst of cache misses will send: the
+                // concurrent paths (more streams, flow control) are compiled before they count.
+                for (var round = 0; round < 4; round++)
+                {
+                    await Task.WhenAll(Enumerable.Range(0, 16).Select(_ =>
+                        client.ValidateTokenAsync(probe, deadline: DateTime.UtcNow.AddSeconds(5), cancellationToken: stoppingToken).ResponseAsync));
+                }
+
                 Log.Warm(logger, attempt);
                 return;
             }

@@ -11,11 +11,14 @@ namespace Gateway.Proxy.Authentication;
 /// <see cref="AuthCache"/> does not hold, so that no client can make it costly for anyone else.
 /// <list type="number">
 /// <item>Concurrent misses for one credential share one call (single flight): the first asker leads.</item>
-/// <item>The leader takes a permit of its client's failed-credential budget
-/// (<see cref="FailedCredentialLimiter"/>) before anything is sent: a client that has spent it is
-/// refused, so a flood of unknown credentials causes at most the budget's lookups.</item>
-/// <item>Then a <see cref="LookupAdmission"/> slot of its client and of the replica, held by the
-/// call itself until the auth service answers.</item>
+/// <item>The leader takes a <see cref="LookupAdmission"/> slot of its client and of the replica,
+/// held by the call itself until the auth service answers (a short queue, then a refusal).</item>
+/// <item>Then a permit of its client's failed-credential budget (<see cref="FailedCredentialLimiter"/>)
+/// before anything is sent: a client that has spent it is refused, so a flood of unknown
+/// credentials causes at most the budget's lookups. In this order a client holds at most its
+/// admission slots' worth of permits at once: 200 users behind one address (an office, a NAT)
+/// arriving together after a deploy queue for slots instead of spending a budget of 60 on lookups
+/// that are about to be given back.</item>
 /// <item>The answer is stored in the cache; a valid answer gives the budget's permit back, and so
 /// does a lookup the open breaker never sent; an invalid one, or a call that got no answer
 /// (deadline, error), keeps it.</item>
@@ -63,33 +66,29 @@ internal sealed class CredentialLookups(
     private async Task<AuthLookup> LeadAsync(
         CredentialKey key, string credential, HttpContext request, TaskCompletionSource<AuthLookup> completion, CancellationToken cancellationToken)
     {
-        RateLimitLease? budget = null;
-        LookupAdmission.Ticket ticket;
+        LookupAdmission.Ticket? ticket = null;
+        RateLimitLease budget;
         try
         {
-            budget = await failedCredentials.ReserveAsync(request, cancellationToken);
-            if (!budget.IsAcquired)
-            {
-                metrics.CredentialLookupRefused(LookupRefusal.OverBudget);
-                return Finish(key, completion, AuthLookup.Refused(LookupRefusal.OverBudget, RetryAfter(budget)));
-            }
-
             ticket = await admission.EnterAsync(clients.Key(request), cancellationToken);
             if (!ticket.Admitted)
             {
-                FailedCredentialLimiter.Refund(budget);
                 metrics.CredentialLookupRefused(ticket.Refusal);
                 return Finish(key, completion, AuthLookup.Refused(ticket.Refusal, BusyRetryAfter));
+            }
+
+            budget = await failedCredentials.ReserveAsync(request, cancellationToken);
+            if (!budget.IsAcquired)
+            {
+                ticket.Dispose();
+                metrics.CredentialLookupRefused(LookupRefusal.OverBudget);
+                return Finish(key, completion, AuthLookup.Refused(LookupRefusal.OverBudget, RetryAfter(budget)));
             }
         }
         catch
         {
             // The caller gave up before anything was sent: nothing counts, the others ask again.
-            if (budget is not null)
-            {
-                FailedCredentialLimiter.Refund(budget);
-            }
-
+            ticket?.Dispose();
             Finish(key, completion, AuthLookup.Refused(LookupRefusal.None, TimeSpan.Zero));
             throw;
         }

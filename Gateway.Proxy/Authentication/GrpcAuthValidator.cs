@@ -71,9 +71,17 @@ internal sealed partial class GrpcAuthValidator(
             // Errors and timeouts are "don't know", never "invalid".
             Log.ValidationFailed(logger, ex.StatusCode);
             metrics.AuthValidationError(ex.StatusCode.ToString());
-            return AuthLookup.Unavailable(TimeSpan.FromSeconds(1));
+            // No connection could be made (the auth service is down, not slow): the call cost the
+            // service nothing, so, like a call the open breaker refused, it charges nobody's
+            // failed-credential budget. Until the breaker opens (its failure ratio may need many
+            // calls after a busy spell), an office behind one address would otherwise spend its
+            // budget on an outage.
+            return NeverConnected(ex) ? AuthLookup.NotSent(TimeSpan.FromSeconds(1)) : AuthLookup.Unavailable(TimeSpan.FromSeconds(1));
         }
     }
+
+    private static bool NeverConnected(RpcException ex) =>
+        ex.StatusCode == StatusCode.Unavailable && ex.Status.DebugException is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
 
     /// <summary>The failures that count against the auth service.</summary>
     public static bool IsFailure(Outcome<object> outcome) => outcome.Exception is RpcException

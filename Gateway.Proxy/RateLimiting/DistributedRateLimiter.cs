@@ -38,6 +38,9 @@ internal sealed record RateLimitSpec(
 /// a hot key costs a few round trips per second whatever its rate and a quiet key holds almost
 /// nothing back. The next slice is reserved in the background when a quarter of the current one
 /// is left, so requests of a busy key do not queue behind the round trip.</item>
+/// <item>Approximate mode admits against the shared count of the last sync plus this replica's
+/// admissions since, and leaves Redis to <see cref="RateLimitSync"/>, which carries the
+/// admissions of every key with traffic in one call per tick.</item>
 /// <item>When Redis cannot answer, the policy's fail mode decides.</item>
 /// </list>
 /// The allowed fast paths are a clock read and an Interlocked operation: no lock, no allocation.
@@ -63,12 +66,27 @@ internal sealed class DistributedRateLimiter : RateLimiter
     private int _lastSliceSize = 1;
     private SlidingWindowRateLimiter? _fallback;
 
-    public DistributedRateLimiter(RateLimitSpec spec, RedisRateLimitStore store, TimeProvider time, ProxyMetrics metrics)
+    // Approximate mode: the shared count at the last sync, admissions carried by a sync that has not
+    // answered yet, admissions (minus refunds) since; queued: 1 while waiting for the next tick.
+    private readonly RateLimitSync? _sync;
+    private int _used;
+    private int _unconfirmed;
+    private int _pending;
+    private int _queued;
+    private volatile bool _syncFailing;
+
+    public DistributedRateLimiter(RateLimitSpec spec, RedisRateLimitStore store, TimeProvider time, ProxyMetrics metrics, RateLimitSync? sync = null)
     {
+        if (spec.Mode == RateLimitMode.Approximate && sync is null)
+        {
+            throw new ArgumentException("Approximate mode needs the sync service.", nameof(sync));
+        }
+
         _spec = spec;
         _store = store;
         _time = time;
         _metrics = metrics;
+        _sync = sync;
 
         // A hash tag keeps every key of a limit on one Redis Cluster slot.
         _redisKey = $"{{gw:rl:{spec.Policy}:{spec.Key}}}";
@@ -79,6 +97,8 @@ internal sealed class DistributedRateLimiter : RateLimiter
     }
 
     public RateLimitSpec Spec => _spec;
+
+    public RedisKey RedisKey => _redisKey;
 
     /// <summary><c>RateLimit-Policy</c> value (IETF httpapi draft), fixed per limiter.</summary>
     public string PolicyHeader { get; }
@@ -109,10 +129,17 @@ internal sealed class DistributedRateLimiter : RateLimiter
         // nothing. Known here only as "Redis said not before then" (a slice may be empty meanwhile).
         if (permitCount == 0)
         {
-            return GatewayRateLimitLease.Acquired;
+            return _spec.Mode == RateLimitMode.Approximate && !_syncFailing && LocalCount(0) >= _spec.Limit
+                ? GatewayRateLimitLease.Rejected(this, TimeSpan.FromSeconds(1))
+                : GatewayRateLimitLease.Acquired;
         }
 
-        return _spec.Mode == RateLimitMode.Batched && TryTakeFromSlice(now) ? Allow(now, request) : GatewayRateLimitLease.Rejected(this, TimeSpan.FromSeconds(1));
+        return _spec.Mode switch
+        {
+            RateLimitMode.Approximate => AcquireApproximate(now, request),
+            RateLimitMode.Batched when TryTakeFromSlice(now) => Allow(now, request),
+            _ => GatewayRateLimitLease.Rejected(this, TimeSpan.FromSeconds(1)),
+        };
     }
 
     protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
@@ -126,6 +153,11 @@ internal sealed class DistributedRateLimiter : RateLimiter
             return ValueTask.FromResult<RateLimitLease>(RejectLocally(now));
         }
 
+        if (_spec.Mode == RateLimitMode.Approximate)
+        {
+            return ValueTask.FromResult(AcquireApproximate(now, request));
+        }
+
         if (_spec.Mode == RateLimitMode.Batched && TryTakeFromSlice(now))
         {
             _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.AllowedFromSlice);
@@ -134,6 +166,81 @@ internal sealed class DistributedRateLimiter : RateLimiter
         }
 
         return _spec.Mode == RateLimitMode.Batched ? AcquireBatchedAsync(request) : AcquireStrictAsync(request);
+    }
+
+    /// <summary>
+    /// Approximate mode: admit while the shared count of the last sync plus what this replica
+    /// admitted since stays within the limit. No await, no lock: an Interlocked increment, and a
+    /// queue entry when the key is not queued for the next tick yet.
+    /// </summary>
+    private RateLimitLease AcquireApproximate(long now, HttpContext? request)
+    {
+        if (_syncFailing)
+        {
+            // Keep asking (the next tick is the probe); meanwhile the policy's fail mode decides.
+            QueueSync();
+            return FailMode();
+        }
+
+        var admitted = Interlocked.Increment(ref _pending);
+        if (Volatile.Read(ref _used) + Volatile.Read(ref _unconfirmed) + admitted > _spec.Limit)
+        {
+            Interlocked.Decrement(ref _pending);
+            // Full by this replica's own count: the next tick brings the shared one (which may have
+            // decayed), and with it the Retry-After Redis computes.
+            QueueSync();
+            _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.RejectedLocally);
+            return GatewayRateLimitLease.Rejected(this, TimeSpan.FromSeconds(1));
+        }
+
+        QueueSync();
+        _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.AllowedLocally);
+        return Allow(now, request);
+    }
+
+    private int LocalCount(int extra) => Volatile.Read(ref _used) + Volatile.Read(ref _unconfirmed) + Volatile.Read(ref _pending) + extra;
+
+    private void QueueSync()
+    {
+        if (Volatile.Read(ref _queued) == 0 && Interlocked.Exchange(ref _queued, 1) == 0)
+        {
+            _sync!.Enqueue(this);
+        }
+    }
+
+    /// <summary>Taken off the queue by a tick: hands over the admissions since the last one.</summary>
+    internal SyncEntry BeginSync()
+    {
+        // Dequeued first: a request admitted from here on queues the key for the next tick.
+        Volatile.Write(ref _queued, 0);
+        var delta = Interlocked.Exchange(ref _pending, 0);
+        Interlocked.Add(ref _unconfirmed, delta);
+        return new SyncEntry(this, delta);
+    }
+
+    /// <summary>Redis counted <paramref name="delta"/>: the shared count now includes them.</summary>
+    internal void Synced(int delta, long used, long retryAfterMicroseconds, long resetMicroseconds, long now)
+    {
+        // Count first, then stop counting the delta as unconfirmed: in between it counts twice
+        // (refuses a little early), never zero times (would admit over the limit).
+        Volatile.Write(ref _used, (int)Math.Min(used, int.MaxValue));
+        Interlocked.Add(ref _unconfirmed, -delta);
+        _syncFailing = false;
+        Volatile.Write(ref _remaining, (int)Math.Max(0, _spec.Limit - used));
+        Volatile.Write(ref _resetAt, now + ToTimestamp(TimeSpan.FromMicroseconds(resetMicroseconds)));
+        if (retryAfterMicroseconds > 0)
+        {
+            Volatile.Write(ref _blockedUntil, now + ToTimestamp(TimeSpan.FromMicroseconds(retryAfterMicroseconds)));
+        }
+    }
+
+    /// <summary>Redis did not answer: the admissions wait for the next tick; the fail mode decides until one succeeds.</summary>
+    internal void SyncFailed(int delta)
+    {
+        Interlocked.Add(ref _pending, delta);
+        Interlocked.Add(ref _unconfirmed, -delta);
+        _syncFailing = true;
+        QueueSync();
     }
 
     private async ValueTask<RateLimitLease> AcquireStrictAsync(HttpContext? request)
@@ -331,12 +438,23 @@ internal sealed class DistributedRateLimiter : RateLimiter
         if (_spec.Refundable)
         {
             var windowEnd = _spec.Mode == RateLimitMode.Batched ? Volatile.Read(ref _sliceExpires) : Volatile.Read(ref _resetAt);
+            // Approximate mode before its first sync knows no window end yet: a window from now.
+            if (windowEnd <= now && _spec.Mode == RateLimitMode.Approximate)
+            {
+                windowEnd = now + ToTimestamp(TimeSpan.FromSeconds(_spec.WindowSeconds));
+            }
+
             return GatewayRateLimitLease.AcquiredRefundable(this, Math.Max(windowEnd, now + 1));
         }
 
         if (request is not null)
         {
-            var remaining = Remaining + (_spec.Mode == RateLimitMode.Batched ? Math.Max(0, Volatile.Read(ref _sliceTokens)) : 0);
+            var remaining = _spec.Mode switch
+            {
+                RateLimitMode.Batched => Remaining + Math.Max(0, Volatile.Read(ref _sliceTokens)),
+                RateLimitMode.Approximate => Math.Max(0, _spec.Limit - LocalCount(0)),
+                _ => Remaining,
+            };
             RateLimitHeaders.Write(request.Response.Headers, this, remaining, ResetSeconds(now));
         }
 
@@ -359,6 +477,14 @@ internal sealed class DistributedRateLimiter : RateLimiter
         if (_spec.Mode == RateLimitMode.Strict)
         {
             _ = _store.RefundAsync(_redisKey, _spec.Limit, _spec.WindowSeconds, 1);
+            return;
+        }
+
+        if (_spec.Mode == RateLimitMode.Approximate)
+        {
+            // A negative admission: the next tick takes it off the shared count.
+            Interlocked.Decrement(ref _pending);
+            QueueSync();
             return;
         }
 

@@ -155,7 +155,7 @@ internal sealed class RateLimitPartitioner
 }
 
 /// <summary>Creates the limiter of a partition.</summary>
-internal sealed class DistributedRateLimiterFactory(RedisRateLimitStore store, TimeProvider time, ProxyMetrics metrics)
+internal sealed class DistributedRateLimiterFactory(RedisRateLimitStore store, TimeProvider time, ProxyMetrics metrics, RateLimitSync sync)
 {
     public DistributedRateLimiter Create(PartitionKey key, RateLimitingOptions settings)
     {
@@ -167,6 +167,6 @@ internal sealed class DistributedRateLimiterFactory(RedisRateLimitStore store, T
             SliceTarget = settings.SliceTarget,
             Refundable = key.Policy == settings.FailedCredentialPolicy,
         };
-        return new DistributedRateLimiter(spec, store, time, metrics);
+        return new DistributedRateLimiter(spec, store, time, metrics, sync);
     }
 }

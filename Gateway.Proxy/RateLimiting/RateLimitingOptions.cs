@@ -28,6 +28,16 @@ internal enum RateLimitMode
     /// replicas × (cap + cap ÷ 4 − 1) per window; README, "Rate limiting").
     /// </summary>
     Batched,
+
+    /// <summary>
+    /// Each replica admits locally against the shared count it last heard from Redis plus what it
+    /// admitted since, and every <see cref="RateLimitingOptions.SyncInterval"/> adds its admissions
+    /// of all keys to Redis in one script call, learning the others'. Cost per request does not
+    /// depend on the number of keys (thousands of quiet tenants cost what one hot key does); a key
+    /// may be over-admitted by what the other replicas admit in about one sync interval plus a
+    /// Redis round trip (README, "Rate limiting"; tested in ApproximateAccuracyTests).
+    /// </summary>
+    Approximate,
 }
 
 /// <summary>What to do when Redis cannot answer.</summary>
@@ -49,7 +59,19 @@ internal sealed class RateLimitingOptions
     public const string SectionName = "Gateway:RateLimiting";
 
     /// <summary>Default mode of policies that do not set one.</summary>
-    public RateLimitMode Mode { get; set; } = RateLimitMode.Batched;
+    public RateLimitMode Mode { get; set; } = RateLimitMode.Approximate;
+
+    /// <summary>
+    /// Approximate mode: how often a replica adds its local admissions to Redis and learns the
+    /// other replicas' (one script call per tick for every key with traffic). Shorter is more
+    /// exact and costs more calls when traffic is light; the over-admission bound grows with it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:01")]
+    public TimeSpan SyncInterval { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Approximate mode: most keys one script call carries (larger ticks are split).</summary>
+    [Range(1, 10_000)]
+    public int MaxKeysPerSync { get; set; } = 256;
 
     /// <summary>Proxy replicas sharing the limits (sizes the <see cref="RateLimitFailMode.Local"/> fallback).</summary>
     [Range(1, 1000)]

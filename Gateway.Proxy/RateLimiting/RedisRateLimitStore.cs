@@ -21,6 +21,7 @@ internal sealed class RedisRateLimitStore
     public const string PipelineName = "redis-rate-limit";
 
     private static readonly string Script = LoadScript();
+    private static readonly string SyncScript = LoadScript("sliding_window_sync.lua");
 
     private readonly IConnectionMultiplexer _redis;
     private readonly ResiliencePipeline<RedisValue[]?> _pipeline;
@@ -77,6 +78,54 @@ internal sealed class RedisRateLimitStore
         }
     }
 
+    /// <summary>
+    /// Approximate mode's batched call (<c>Scripts/sliding_window_sync.lua</c>): adds each key's
+    /// local admissions and returns, per key, { used, retry_after_us, reset_us }; null when Redis
+    /// could not answer. Every key must be on one slot when Redis is a cluster.
+    /// </summary>
+    public async ValueTask<RedisValue[]?> SyncAsync(RedisKey[] keys, RedisValue[] arguments)
+    {
+        try
+        {
+            _metrics.RateLimitRedisCall();
+            var result = await _pipeline.ExecuteAsync(
+                static async (state, cancellationToken) => (RedisValue[]?)await state.Database.ScriptEvaluateAsync(
+                    SyncScript, state.Keys, state.Arguments).WaitAsync(cancellationToken),
+                new SyncState(_redis.GetDatabase(), keys, arguments),
+                CancellationToken.None);
+            return result is { } values && values.Length == keys.Length * 3 ? values : null;
+        }
+        catch (Exception ex) when (ex is BrokenCircuitException or RedisException or TimeoutRejectedException or TimeoutException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The Redis Cluster slot of a key, or 0 when Redis is not a cluster (one call may then carry any keys).</summary>
+    public int SlotOf(RedisKey key) => IsCluster() ? _redis.HashSlot(key) : 0;
+
+    private bool? _isCluster;
+
+    /// <summary>Known once a server has been connected to; until then, calls are not split (a cluster would answer CROSSSLOT, a failed sync that is retried).</summary>
+    private bool IsCluster()
+    {
+        if (_isCluster is { } known)
+        {
+            return known;
+        }
+
+        foreach (var endpoint in _redis.GetEndPoints())
+        {
+            if (_redis.GetServer(endpoint) is { IsConnected: true } server)
+            {
+                _isCluster = server.ServerType == ServerType.Cluster;
+                return _isCluster.Value;
+            }
+        }
+
+        return false;
+    }
+
     internal static RedisDecision? Parse(RedisValue[]? result) => result is { Length: 4 }
         ? new RedisDecision(
             (int)result[0],
@@ -89,13 +138,15 @@ internal sealed class RedisRateLimitStore
     public static bool IsFailure(Outcome<RedisValue[]?> outcome) =>
         outcome.Exception is RedisException or TimeoutRejectedException or TimeoutException;
 
-    internal static string LoadScript()
+    internal static string LoadScript(string name = "sliding_window.lua")
     {
-        using var stream = typeof(RedisRateLimitStore).Assembly.GetManifestResourceStream("Gateway.Proxy.RateLimiting.Scripts.sliding_window.lua")
+        using var stream = typeof(RedisRateLimitStore).Assembly.GetManifestResourceStream("Gateway.Proxy.RateLimiting.Scripts." + name)
             ?? throw new InvalidOperationException("The rate-limit script is not embedded.");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }
+
+    private readonly record struct SyncState(IDatabase Database, RedisKey[] Keys, RedisValue[] Arguments);
 
     private readonly record struct ScriptState(IDatabase Database, RedisKey Key, int Limit, long WindowMicroseconds, int Requested);
 }
@@ -105,6 +156,8 @@ internal static class RedisRateLimitStoreExtensions
     public static IServiceCollection AddRedisRateLimitStore(this IServiceCollection services)
     {
         services.AddSingleton<RedisRateLimitStore>();
+        services.AddSingleton<RateLimitSync>();
+        services.AddHostedService(sp => sp.GetRequiredService<RateLimitSync>());
         services.AddResiliencePipeline<string, RedisValue[]?>(RedisRateLimitStore.PipelineName, (pipeline, context) =>
         {
             var options = context.ServiceProvider.GetRequiredService<IOptions<RateLimitingOptions>>().Value;

@@ -27,6 +27,9 @@ internal enum RateLimitOutcome
 
     /// <summary>Redis unavailable, refused with 503 (fail mode closed).</summary>
     Unavailable,
+
+    /// <summary>Allowed on the replica's own count (approximate mode; synced with Redis in the background).</summary>
+    AllowedLocally,
 }
 
 /// <summary>
@@ -58,7 +61,7 @@ internal sealed class ProxyMetrics
     private static readonly object[] BoxedStatusCodes = Enumerable.Range(0, 600).Select(code => (object)code).ToArray();
 
     private static readonly string[] OutcomeNames =
-        ["allowed", "allowed_from_slice", "rejected", "rejected_locally", "degraded_allowed", "degraded_rejected", "unavailable"];
+        ["allowed", "allowed_from_slice", "rejected", "rejected_locally", "degraded_allowed", "degraded_rejected", "unavailable", "allowed_locally"];
 
     private readonly Counter<long> _rateLimitDecisions;
     private readonly Counter<long> _rateLimitRedisCalls;

@@ -118,7 +118,7 @@ internal sealed partial class SnapshotPublisher : BackgroundService
             },
             RateLimit = new RateLimitCounters
             {
-                Allowed = Decisions("allowed") + Decisions("allowed_from_slice"),
+                Allowed = Decisions("allowed") + Decisions("allowed_from_slice") + Decisions("allowed_locally"),
                 Rejected = Decisions("rejected") + Decisions("rejected_locally"),
                 DegradedAllowed = Decisions("degraded_allowed"),
                 DegradedRejected = Decisions("degraded_rejected"),

@@ -89,6 +89,7 @@ public sealed class GatewayAppFixture : IAsyncLifetime
 
         AddRateLimitTestRoute(proxyBuilder, "strict", ("Partition", "User"), ("Mode", "Strict"));
         AddRateLimitTestRoute(proxyBuilder, "batched", ("Partition", "User"), ("Mode", "Batched"));
+        AddRateLimitTestRoute(proxyBuilder, "approximate", ("Partition", "User"), ("Mode", "Approximate"));
         AddRateLimitTestRoute(proxyBuilder, "open", ("Partition", "User"), ("Mode", "Strict"), ("FailMode", "Open"));
         AddRateLimitTestRoute(proxyBuilder, "closed", ("Partition", "User"), ("Mode", "Strict"), ("FailMode", "Closed"));
         AddRateLimitTestRoute(proxyBuilder, "local", ("Partition", "User"), ("Mode", "Strict"), ("FailMode", "Local"));

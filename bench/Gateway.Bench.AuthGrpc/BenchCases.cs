@@ -5,8 +5,17 @@ using Grpc.Core;
 
 namespace Gateway.Bench.AuthGrpc;
 
+/// <summary>An auth service under test: this build, or the baseline build measured in the same run.</summary>
+internal sealed record Target(string Label, AuthService.AuthServiceClient Client, IReadOnlyList<ServerProcess> Servers);
+
 /// <summary>One kind of credential sent to <c>ValidateToken</c>, and the answer it must get.</summary>
 internal sealed record BenchCase(string Name, ValidateTokenRequest Request, Func<ValidateTokenResponse, bool> IsExpected, string Expected);
+
+/// <summary>One case against one target: a row of the table.</summary>
+internal sealed record BenchRun(Target Target, BenchCase Case)
+{
+    public string Name(bool labelled) => labelled ? $"{Case.Name} ({Target.Label})" : Case.Name;
+}
 
 internal static class BenchCases
 {

@@ -17,6 +17,10 @@ internal sealed class BenchOptions
           --rounds N         interleaved rounds, every case once per round (default 3)
           --concurrency N    calls in flight at all times (default 32)
           --server NAME=PID  report the CPU time of this process and its descendants per call (repeatable)
+          --baseline URL     a second auth service (another build) measured in the same run: every
+                             case runs against both, back to back, in each round
+          --baseline-server NAME=PID
+                             the baseline's processes, under the same names as --server
           --server-cpu N     the CPU the servers are pinned to: report how busy other processes kept it
         """;
 
@@ -32,14 +36,19 @@ internal sealed class BenchOptions
 
     public IReadOnlyList<ServerProcess> Servers { get; init; } = [];
 
+    public Uri? Baseline { get; init; }
+
+    public IReadOnlyList<ServerProcess> BaselineServers { get; init; } = [];
+
     public int? ServerCpu { get; init; }
 
     public static BenchOptions Parse(string[] args)
     {
-        Uri? address = null;
+        Uri? address = null, baseline = null;
         int duration = 10, warmup = 5, rounds = 3, concurrency = 32;
         int? serverCpu = null;
         var servers = new List<ServerProcess>();
+        var baselineServers = new List<ServerProcess>();
 
         for (var i = 0; i < args.Length; i++)
         {
@@ -65,6 +74,12 @@ internal sealed class BenchOptions
                 case "--server":
                     servers.Add(Server(value));
                     break;
+                case "--baseline":
+                    baseline = new Uri(value, UriKind.Absolute);
+                    break;
+                case "--baseline-server":
+                    baselineServers.Add(Server(value));
+                    break;
                 case "--server-cpu":
                     serverCpu = int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
                     break;
@@ -79,9 +94,15 @@ internal sealed class BenchOptions
         }
 
         // The benchmark may only ever load this machine.
-        if (!address.IsLoopback)
+        if (!address.IsLoopback || baseline is { IsLoopback: false })
         {
-            throw new ArgumentException("--address must be a loopback address");
+            throw new ArgumentException("--address and --baseline must be loopback addresses");
+        }
+
+        // The table has one CPU column per name: both builds must report the same processes.
+        if (baseline is not null && !baselineServers.Select(b => b.Name).SequenceEqual(servers.Select(s => s.Name)))
+        {
+            throw new ArgumentException("--baseline-server must name the same processes, in the same order, as --server");
         }
 
         return new BenchOptions
@@ -92,6 +113,8 @@ internal sealed class BenchOptions
             Rounds = rounds,
             Concurrency = concurrency,
             Servers = servers,
+            Baseline = baseline,
+            BaselineServers = baselineServers,
             ServerCpu = serverCpu,
         };
     }

@@ -12,12 +12,12 @@ internal sealed class CpuSampler(BenchOptions options)
     public const double MicrosecondsPerTick = 1_000_000.0 / 100;
 
     /// <summary>user+system ticks of each server's process tree, then of the server core (-1 when not known).</summary>
-    public CpuSample Sample()
+    public CpuSample Sample(IReadOnlyList<ServerProcess> processes)
     {
-        var servers = new long[options.Servers.Count];
+        var servers = new long[processes.Count];
         for (var i = 0; i < servers.Length; i++)
         {
-            servers[i] = TreeTicks(options.Servers[i].Pid);
+            servers[i] = TreeTicks(processes[i].Pid);
         }
 
         return new CpuSample(servers, options.ServerCpu is { } cpu ? CoreBusyTicks(cpu) : -1);
@@ -53,8 +53,12 @@ internal sealed class CpuSampler(BenchOptions options)
 
         // The command name (field 2) may contain spaces; fields after it are space-separated.
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        // utime and stime are fields 14 and 15 of proc(5); fields[0] is field 3.
-        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        // utime, stime, cutime and cstime are fields 14 to 17 of proc(5); fields[0] is field 3.
+        // cutime/cstime hold the time of children that exited and were waited for (a PostgreSQL
+        // backend or autovacuum worker ending mid-measurement), which would otherwise vanish from
+        // the tree's total and make a measurement negative.
+        long Field(int i) => long.Parse(fields[i], CultureInfo.InvariantCulture);
+        return Field(11) + Field(12) + Field(13) + Field(14);
     }
 
     private static IEnumerable<int> Children(int pid)

@@ -12,19 +12,19 @@ internal sealed record Measurement(
 }
 
 /// <summary>
-/// One warm-up pass over the cases, then rounds that run every case once in a fixed order
-/// (A B C D A B C D ...): whatever slows a noisy machine for a while slows neighbouring
-/// measurements alike.
+/// One warm-up pass over the runs, then rounds that run every run once in a fixed order
+/// (A B C D A B C D ...; with a baseline, each case against both builds back to back): whatever
+/// slows a noisy machine for a while slows neighbouring measurements alike.
 /// </summary>
-internal sealed class LoadRunner(AuthService.AuthServiceClient client, BenchOptions options)
+internal sealed class LoadRunner(BenchOptions options)
 {
     private readonly CpuSampler _cpu = new(options);
 
-    public async Task<IReadOnlyList<IReadOnlyList<Measurement>>> RunAsync(IReadOnlyList<BenchCase> cases)
+    public async Task<IReadOnlyList<IReadOnlyList<Measurement>>> RunAsync(IReadOnlyList<BenchRun> cases)
     {
-        foreach (var benchCase in cases)
+        foreach (var run in cases)
         {
-            Report("warm-up", benchCase, await MeasureAsync(benchCase, options.Warmup));
+            Report("warm-up", run, await MeasureAsync(run, options.Warmup));
         }
 
         var measurements = cases.Select(_ => new List<Measurement>()).ToArray();
@@ -41,15 +41,15 @@ internal sealed class LoadRunner(AuthService.AuthServiceClient client, BenchOpti
         return measurements;
     }
 
-    private async Task<Measurement> MeasureAsync(BenchCase benchCase, TimeSpan duration)
+    private async Task<Measurement> MeasureAsync(BenchRun run, TimeSpan duration)
     {
         var workers = new Worker[options.Concurrency];
         for (var i = 0; i < workers.Length; i++)
         {
-            workers[i] = new Worker(client, benchCase);
+            workers[i] = new Worker(run.Target.Client, run.Case);
         }
 
-        var cpuBefore = _cpu.Sample();
+        var cpuBefore = _cpu.Sample(run.Target.Servers);
         var clientBefore = Environment.CpuUsage.TotalTime;
         var start = Stopwatch.GetTimestamp();
         var stopAt = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -59,7 +59,7 @@ internal sealed class LoadRunner(AuthService.AuthServiceClient client, BenchOpti
         // by the time until the last answer.
         var elapsed = Stopwatch.GetElapsedTime(start);
         var clientCpu = Environment.CpuUsage.TotalTime - clientBefore;
-        var cpuAfter = _cpu.Sample();
+        var cpuAfter = _cpu.Sample(run.Target.Servers);
 
         var latencies = new long[workers.Sum(w => w.Count)];
         var offset = 0;
@@ -96,13 +96,13 @@ internal sealed class LoadRunner(AuthService.AuthServiceClient client, BenchOpti
             other);
     }
 
-    private void Report(string pass, BenchCase benchCase, Measurement m)
+    private void Report(string pass, BenchRun run, Measurement m)
     {
         var sorted = m.Latencies.Order().ToArray();
         var cpu = string.Join("  ", options.Servers.Select((s, i) => Invariant($"{s.Name} {m.ServerCpuMicroseconds[i],4:F0} us/call")));
         var other = m.OtherCoreShare is { } share ? Invariant($"  other procs {share * 100,3:F0}%") : string.Empty;
         Console.Error.WriteLine(Invariant(
-            $"[auth-grpc] {pass}: {benchCase.Name,-40} {m.Rate,7:F0} req/s  p50 {Percentiles.Milliseconds(sorted, 0.50),6:F2} ms  p99 {Percentiles.Milliseconds(sorted, 0.99),6:F2} ms  {cpu}  client {m.ClientCpuShare * 100,3:F0}%{other}  errors {m.Errors}"));
+            $"[auth-grpc] {pass}: {run.Name(options.Baseline is not null),-52} {m.Rate,7:F0} req/s  p50 {Percentiles.Milliseconds(sorted, 0.50),6:F2} ms  p99 {Percentiles.Milliseconds(sorted, 0.99),6:F2} ms  {cpu}  client {m.ClientCpuShare * 100,3:F0}%{other}  errors {m.Errors}"));
         if (m.FirstError is { } error)
         {
             Console.Error.WriteLine($"[auth-grpc]   first error: {error}");

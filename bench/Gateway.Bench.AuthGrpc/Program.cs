@@ -17,12 +17,27 @@ catch (Exception ex) when (ex is ArgumentException or UriFormatException)
 }
 
 using var channel = AuthChannel.Create(options.Address);
-var client = new AuthService.AuthServiceClient(channel);
+using var baselineChannel = options.Baseline is { } baseline ? AuthChannel.Create(baseline) : null;
+List<Target> targets = [new("this build", new AuthService.AuthServiceClient(channel), options.Servers)];
+if (baselineChannel is not null)
+{
+    targets.Add(new("baseline", new AuthService.AuthServiceClient(baselineChannel), options.BaselineServers));
+}
+
 try
 {
-    var cases = await BenchCases.CreateAsync(client);
-    var measurements = await new LoadRunner(client, options).RunAsync(cases);
-    Console.Write(ResultTable.Format(cases, measurements, options));
+    // Each target gets its own user and credentials; case-major order puts the builds side by side.
+    var casesByTarget = new List<IReadOnlyList<BenchCase>>();
+    foreach (var target in targets)
+    {
+        casesByTarget.Add(await BenchCases.CreateAsync(target.Client));
+    }
+
+    var runs = Enumerable.Range(0, casesByTarget[0].Count)
+        .SelectMany(c => targets.Select((target, t) => new BenchRun(target, casesByTarget[t][c])))
+        .ToList();
+    var measurements = await new LoadRunner(options).RunAsync(runs);
+    Console.Write(ResultTable.Format(runs, measurements, options));
     return measurements.SelectMany(m => m).Any(m => m.Errors > 0) ? 1 : 0;
 }
 catch (Exception ex) when (ex is RpcException or InvalidOperationException)

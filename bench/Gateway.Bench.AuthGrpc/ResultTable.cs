@@ -7,7 +7,7 @@ namespace Gateway.Bench.AuthGrpc;
 /// <summary>The markdown table bench/auth-grpc.sh prints and saves.</summary>
 internal static class ResultTable
 {
-    public static string Format(IReadOnlyList<BenchCase> cases, IReadOnlyList<IReadOnlyList<Measurement>> measurements, BenchOptions options)
+    public static string Format(IReadOnlyList<BenchRun> cases, IReadOnlyList<IReadOnlyList<Measurement>> measurements, BenchOptions options)
     {
         var text = new StringBuilder();
         text.Append("| case | req/s | p50 ms | p99 ms | calls | errors |");
@@ -26,7 +26,7 @@ internal static class ResultTable
             var rounds = measurements[c];
             // Percentiles over every answered call of every round, not a median of percentiles.
             var all = rounds.SelectMany(m => m.Latencies).Order().ToArray();
-            text.Append(Invariant($"| {cases[c].Name} | {Cell(rounds.Select(m => m.Rate).ToList(), "F0")}"));
+            text.Append(Invariant($"| {cases[c].Name(options.Baseline is not null)} | {Cell(rounds.Select(m => m.Rate).ToList(), "F0")}"));
             text.Append(Invariant($" | {Percentiles.Milliseconds(all, 0.50):F2} | {Percentiles.Milliseconds(all, 0.99):F2}"));
             text.Append(Invariant($" | {all.Length} | {rounds.Sum(m => m.Errors)} |"));
             for (var s = 0; s < options.Servers.Count; s++)
@@ -35,6 +35,11 @@ internal static class ResultTable
             }
 
             text.AppendLine(Invariant($" {Percentiles.Median(rounds.Select(m => m.ClientCpuShare * 100).ToList()):F0}% |"));
+        }
+
+        if (options.Baseline is not null)
+        {
+            AppendComparison(text, cases, measurements, options);
         }
 
         var others = measurements.SelectMany(m => m).Where(m => m.OtherCoreShare is not null).Select(m => m.OtherCoreShare!.Value * 100).ToList();
@@ -51,6 +56,40 @@ internal static class ResultTable
             + "client CPU: the load tool's CPU as a share of one core (near 100% on a one-core pin means the client set the pace). "
             + $"Other processes on the server core while measuring: {noise}. See bench/README.md.");
         return text.ToString();
+    }
+
+    /// <summary>
+    /// This build against the baseline, paired per round (the two measurements of a pair ran back
+    /// to back): the median of the per-round ratios, not a ratio of medians of different moments.
+    /// </summary>
+    private static void AppendComparison(StringBuilder text, IReadOnlyList<BenchRun> runs, IReadOnlyList<IReadOnlyList<Measurement>> measurements, BenchOptions options)
+    {
+        text.AppendLine();
+        text.Append("| case | req/s, this ÷ baseline |");
+        foreach (var server in options.Servers)
+        {
+            text.Append(Invariant($" {server.Name} CPU per call, baseline ÷ this |"));
+        }
+
+        text.AppendLine();
+        text.Append("|---|---:|");
+        text.AppendLine(string.Concat(Enumerable.Repeat("---:|", options.Servers.Count)));
+        for (var r = 0; r + 1 < runs.Count; r += 2)
+        {
+            var mine = measurements[r];
+            var theirs = measurements[r + 1];
+            var rates = mine.Zip(theirs, (a, b) => a.Rate / b.Rate).ToList();
+            text.Append(Invariant($"| {runs[r].Case.Name} | {Cell(rates, "F2")} ×"));
+            for (var s = 0; s < options.Servers.Count; s++)
+            {
+                // A process that did no work for either build (PostgreSQL on a malformed credential) has no ratio.
+                var cpu = mine.Zip(theirs, (a, b) => (a: a.ServerCpuMicroseconds[s], b: b.ServerCpuMicroseconds[s]))
+                    .Where(pair => pair.a > 0).Select(pair => pair.b / pair.a).ToList();
+                text.Append(cpu.Count == 0 ? " | —" : Invariant($" | {Cell(cpu, "F2")} ×"));
+            }
+
+            text.AppendLine(" |");
+        }
     }
 
     /// <summary>Median (min–max), or the one value.</summary>

@@ -32,6 +32,7 @@ public sealed class RateLimitingTests(GatewayAppFixture fixture) : ProxyTestBase
     [Theory]
     [InlineData("strict")]
     [InlineData("batched")]
+    [InlineData("approximate")]
     public async Task FourTimesLimitAcrossBothReplicas_AdmitsAtMostLimit_NextWindowAdmitsAgain(string mode)
     {
         var (userId, token) = await TinyPlanUserAsync();
@@ -46,6 +47,23 @@ public sealed class RateLimitingTests(GatewayAppFixture fixture) : ProxyTestBase
         Assert.Equal(4 * Limit, admitted + rejected);
         var decisions = string.Join(" | ", await Task.WhenAll(Replicas.Clients.Select(async r =>
             (await ProxyReplicas.DiagnosticsAsync(r, adminToken)).GetProperty("rateLimiting").GetRawText())));
+        if (mode == "approximate")
+        {
+            // README: the other replica's admissions of one sync interval may be missing from a
+            // replica's count; a burst sent all at once falls into one interval, so each replica
+            // may fill its own view: at most limit + (replicas − 1) × limit, never less than the limit.
+            Assert.True(admitted is >= Limit and <= 2 * Limit, $"admitted {admitted}; {decisions}");
+            var redisCalls = await RedisCallsAsync(adminToken) - redisCallsBefore;
+            Assert.True(redisCalls < admitted, $"approximate mode made {redisCalls} Redis calls for {admitted} admitted requests");
+            // Redis counts what was admitted (synced within a tick or two).
+            await Poll.UntilAsync<object>(
+                async _ => (int)await _redis.GetDatabase().HashGetAsync($"{{gw:rl:test-{mode}:{userId}}}", "c") == admitted ? this : null,
+                TimeSpan.FromSeconds(10),
+                "Redis to count every admitted request");
+            await ProxyReplicas.WaitForStatusAsync(Replicas.Clients[0], () => ProxyReplicas.Get($"/rl/{mode}/hello", token), HttpStatusCode.OK, TimeSpan.FromSeconds(3 * WindowSeconds), "the next window to admit again");
+            return;
+        }
+
         Assert.True(admitted is >= 1 and <= Limit, $"admitted {admitted}; {decisions}");
         if (mode == "strict")
         {

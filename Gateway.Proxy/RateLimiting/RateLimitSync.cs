@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Gateway.Proxy.RateLimiting;
+
+/// <summary>
+/// Approximate mode's link to Redis. A limiter that admitted (or gave back) requests since its last
+/// sync, or that needs a fresh count, queues itself here once; every
+/// <see cref="RateLimitingOptions.SyncInterval"/> the queue is drained into script calls of up to
+/// <see cref="RateLimitingOptions.MaxKeysPerSync"/> keys (one slot per call on a cluster), sent
+/// together, and each key's shared count comes back to its limiter.
+/// </summary>
+/// <remarks>
+/// This is the design of Limitador's <c>redis_cached</c> storage and WSO2's local-async limiter:
+/// the Redis work per request shrinks with traffic (a tick carries every key that had requests in
+/// it), where per-key reservations (batched mode) still cost a round trip per request for keys
+/// sending a request or two per second. Idle ticks send nothing.
+/// </remarks>
+internal sealed class RateLimitSync(RedisRateLimitStore store, IOptions<RateLimitingOptions> options, TimeProvider time, ILogger<RateLimitSync> logger)
+    : BackgroundService
+{
+    private readonly ConcurrentQueue<DistributedRateLimiter> _queue = new();
+    private readonly int _maxKeys = options.Value.MaxKeysPerSync;
+
+    /// <summary>
+    /// Tests only: send this process's clock (its <see cref="TimeProvider"/>) instead of letting
+    /// Redis use its own, so that a simulated run's windows are exact.
+    /// </summary>
+    internal bool SendsClock { get; init; }
+
+    /// <summary>Queues a limiter for the next tick (the limiter makes sure it is queued once).</summary>
+    public void Enqueue(DistributedRateLimiter limiter) => _queue.Enqueue(limiter);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SyncInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await SyncOnceAsync();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        // Shutting down: what this replica admitted since the last tick still counts for the others.
+        await SyncOnceAsync();
+    }
+
+    /// <summary>One tick: every queued limiter's admissions to Redis, every answer back.</summary>
+    internal async Task SyncOnceAsync()
+    {
+        if (_queue.IsEmpty)
+        {
+            return;
+        }
+
+        // Grouped by slot (a single Redis has one group), split into calls of at most _maxKeys.
+        var groups = new Dictionary<int, List<SyncEntry>>();
+        while (_queue.TryDequeue(out var limiter))
+        {
+            var entry = limiter.BeginSync();
+            var slot = store.SlotOf(limiter.RedisKey);
+            if (!groups.TryGetValue(slot, out var group))
+            {
+                groups[slot] = group = [];
+            }
+
+            group.Add(entry);
+        }
+
+        var calls = new List<Task>();
+        foreach (var group in groups.Values)
+        {
+            for (var offset = 0; offset < group.Count; offset += _maxKeys)
+            {
+                calls.Add(SendAsync(group.GetRange(offset, Math.Min(_maxKeys, group.Count - offset))));
+            }
+        }
+
+        await Task.WhenAll(calls);
+    }
+
+    private async Task SendAsync(List<SyncEntry> entries)
+    {
+        var keys = new RedisKey[entries.Count];
+        var arguments = new RedisValue[(entries.Count * 3) + (SendsClock ? 1 : 0)];
+        if (SendsClock)
+        {
+            arguments[^1] = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+        }
+
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var (limiter, delta) = entries[i];
+            keys[i] = limiter.RedisKey;
+            arguments[3 * i] = limiter.Spec.Limit;
+            arguments[3 * i + 1] = limiter.Spec.WindowSeconds * 1_000_000L;
+            arguments[3 * i + 2] = delta;
+        }
+
+        RedisValue[]? answer = null;
+        try
+        {
+            answer = await store.SyncAsync(keys, arguments);
+        }
+        catch (Exception ex)
+        {
+            // SyncAsync turns Redis failures into null; anything else is a bug, but must not stop the loop.
+            logger.LogError(ex, "Rate-limit sync failed unexpectedly.");
+        }
+
+        var now = time.GetTimestamp();
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var (limiter, delta) = entries[i];
+            if (answer is null)
+            {
+                limiter.SyncFailed(delta);
+            }
+            else
+            {
+                limiter.Synced(delta, (long)answer[3 * i], (long)answer[3 * i + 1], (long)answer[3 * i + 2], now);
+            }
+        }
+    }
+}
+
+/// <summary>A limiter's part of one sync call: the permits it admitted (or gave back) since its last one.</summary>
+internal readonly record struct SyncEntry(DistributedRateLimiter Limiter, int Delta);
