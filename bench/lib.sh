@@ -356,7 +356,7 @@ start_bare_yarp() { # name port backend-port
 }
 
 # The rate limited rows run gateways of their own, identical to the main one except that the
-# shipped /api route carries a per-user policy bench-<mode> (strict or batched): same route, same
+# shipped /api route carries a per-user policy bench-<mode> (strict, batched or approximate): same route, same
 # path, same transforms as the cached-token row, so the rows differ by the limiter alone.
 # Listens on $gateway_rl_<mode>_port; sets pid_gateway_rl_<mode> (start_gateway's later settings win).
 start_rl_gateway() { # mode

@@ -16,7 +16,7 @@ REPO_DIR=$(dirname "$BENCH_DIR")
 source "$BENCH_DIR/lib.sh"
 
 # Every row, in the order of each interleaved round.
-all_rows="direct nginx yarp gateway-anon gateway-anon-nometrics gateway-auth gateway-rl-strict gateway-rl-batched"
+all_rows="direct nginx yarp gateway-anon gateway-anon-nometrics gateway-auth gateway-rl-strict gateway-rl-batched gateway-rl-approximate"
 
 usage() {
   cat <<EOF
@@ -72,7 +72,7 @@ done
 wants() { [[ $selected == *" $1 "* ]]; }
 wants_gateway() { wants gateway-anon || wants gateway-anon-nometrics || wants_auth; }
 # Rows that need the auth service, PostgreSQL and a signed-up user with a token.
-wants_auth() { wants gateway-auth || wants gateway-rl-strict || wants gateway-rl-batched; }
+wants_auth() { wants gateway-auth || wants gateway-rl-strict || wants gateway-rl-batched || wants gateway-rl-approximate; }
 
 # --- prerequisites ---------------------------------------------------------------------------
 "$REPO_DIR/scripts/prerequisites.sh" bench
@@ -117,7 +117,7 @@ if wants_gateway; then
   free_port redis_port
   free_port gateway_port
   wants gateway-anon-nometrics && free_port gateway_nometrics_port
-  for mode in strict batched; do
+  for mode in strict batched approximate; do
     if wants "gateway-rl-$mode"; then free_port "gateway_rl_${mode}_port"; fi
   done
   redis_password=$(random_secret)
@@ -197,7 +197,7 @@ fi
 
 # The rate limited rows: gateways of their own (start_rl_gateway, bench/lib.sh).
 rl_modes=()
-for mode in strict batched; do
+for mode in strict batched approximate; do
   if wants "gateway-rl-$mode"; then rl_modes+=("$mode"); fi
 done
 
@@ -294,6 +294,8 @@ wants gateway-rl-strict && add_row gateway-rl-strict "gateway, authenticated + r
   "http://127.0.0.1:${gateway_rl_strict_port:-}/api/hello" "${pid_gateway_rl_strict:-} $pid_redis_server $pid_auth $pid_postgres_server" gateway-rl-strict "$auth_header"
 wants gateway-rl-batched && add_row gateway-rl-batched "gateway, authenticated + rate limited (batched)" \
   "http://127.0.0.1:${gateway_rl_batched_port:-}/api/hello" "${pid_gateway_rl_batched:-} $pid_redis_server $pid_auth $pid_postgres_server" gateway-rl-batched "$auth_header"
+wants gateway-rl-approximate && add_row gateway-rl-approximate "gateway, authenticated + rate limited (approximate, the default)" \
+  "http://127.0.0.1:${gateway_rl_approximate_port:-}/api/hello" "${pid_gateway_rl_approximate:-} $pid_redis_server $pid_auth $pid_postgres_server" gateway-rl-approximate "$auth_header"
 
 # Redis script calls (EVALSHA + EVAL: every rate limit decision is one) served so far by the
 # bench Redis, from INFO commandstats; '-' for rows without it. The password goes through the
@@ -461,7 +463,7 @@ CPU µs/req: user+system CPU of the row's own server processes (nginx master+wor
 plus the auth service and the PostgreSQL server process for the authenticated rows) \
 per request; backend CPU is the sample API's share. Redis calls/req: EVAL + EVALSHA calls (INFO commandstats of the bench Redis, \
 before and after each measurement) per request. The anonymous and cached-token rows run with rate limiting disabled on their routes; \
-the rate limited rows use a per-user policy (plan limit 2e9 per 60 s, never reached) in strict or batched mode. wrk -t1 -c$connections, ${duration} s per measurement after 2 × ${warmup} s of warm-up and then ${settle_window} s passes until each target's JIT had settled, \
+the rate limited rows use a per-user policy (plan limit 2e9 per 60 s, never reached) in strict, batched or approximate mode. wrk -t1 -c$connections, ${duration} s per measurement after 2 × ${warmup} s of warm-up and then ${settle_window} s passes until each target's JIT had settled, \
 GET /api/hello (through the gateway's anonymous route, or with a bearer token on the authenticated ones), 127.0.0.1 only. \
 Other processes on the server core while measuring: $other_load. See bench/README.md."
 

@@ -69,7 +69,29 @@ internal sealed class CredentialStore([FromKeyedServices(CredentialStore.DataSou
         }
     }
 
+    /// <summary>
+    /// A read, so safe to repeat: a connection that died with the server it was opened to (a
+    /// PostgreSQL restart or failover) fails its next command, and a lookup should not fail for that
+    /// while a fresh connection would answer. Up to <see cref="Attempts"/> tries, at once, only for
+    /// transient errors.
+    /// </summary>
     private async Task<PrincipalRow?> FindAsync(string sql, byte[] hash, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await FindOnceAsync(sql, hash, cancellationToken);
+            }
+            catch (NpgsqlException ex) when (ex.IsTransient && attempt < Attempts && !cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
+    private const int Attempts = 3;
+
+    private async Task<PrincipalRow?> FindOnceAsync(string sql, byte[] hash, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter<byte[]> { NpgsqlDbType = NpgsqlDbType.Bytea, TypedValue = hash });
