@@ -19,7 +19,7 @@ REPO_DIR=$(dirname "$BENCH_DIR")
 # shellcheck source=bench/lib.sh
 source "$BENCH_DIR/lib.sh"
 
-all_targets="yarp gateway-anon gateway-auth gateway-rl-batched gateway-rl-strict"
+all_targets="yarp gateway-anon gateway-auth gateway-rl-batched gateway-rl-strict gateway-rl-approximate"
 
 usage() {
   cat <<EOF
@@ -32,7 +32,7 @@ Usage: bench/profile.sh [--quick] [--no-build] [--duration S] [--warmup S] [--co
   --connections N  wrk connections (default 32, as bench/run.sh)
   --frequency HZ   perf sampling frequency (default 1999)
   --targets LIST   comma-separated (default yarp,gateway-anon,gateway-auth,gateway-rl-batched;
-                   also: gateway-rl-strict)
+                   also: gateway-rl-strict, gateway-rl-approximate)
   --keep DIR       also copy the resolved stacks and measurements to DIR, to rerun
                    bench/profile-report.py on them later
 
@@ -71,7 +71,7 @@ for target in ${targets//,/ }; do
 done
 wants() { [[ $selected == *" $1 "* ]]; }
 # The gateway always gets its auth service (the authenticated targets are the point), as in run.sh.
-wants_gateway() { wants gateway-anon || wants gateway-auth || wants gateway-rl-batched || wants gateway-rl-strict; }
+wants_gateway() { wants gateway-anon || wants gateway-auth || wants gateway-rl-batched || wants gateway-rl-strict || wants gateway-rl-approximate; }
 
 # --- prerequisites ---------------------------------------------------------------------------
 "$REPO_DIR/scripts/prerequisites.sh" bench
@@ -123,6 +123,7 @@ if wants_gateway; then
   free_port gateway_port
   free_port gateway_rl_strict_port
   free_port gateway_rl_batched_port
+  free_port gateway_rl_approximate_port
   free_port postgres_port
   free_port auth_grpc_port
   free_port auth_http_port
@@ -145,17 +146,20 @@ if wants_gateway; then
   # The rate limited targets: gateways of their own, as bench/run.sh starts them.
   start_rl_gateway strict
   start_rl_gateway batched
+  start_rl_gateway approximate
 fi
 wants yarp && wait_ready yarp "$yarp_port" /api/hello "Hello from the sample API"
 if wants_gateway; then
   wait_ready gateway "$gateway_port" /health Healthy
   wait_ready gateway-rl-strict "$gateway_rl_strict_port" /health Healthy
   wait_ready gateway-rl-batched "$gateway_rl_batched_port" /health Healthy
+  wait_ready gateway-rl-approximate "$gateway_rl_approximate_port" /health Healthy
   find_anon_path "$gateway_port"
   wait_ready auth "$auth_http_port" /health Healthy
   sign_up_bench_user "$gateway_port"
   check_rl_route "$gateway_rl_strict_port" strict
   check_rl_route "$gateway_rl_batched_port" batched
+  check_rl_route "$gateway_rl_approximate_port" approximate
 fi
 
 # The perf maps of every .NET process we started (only ours: named by our PIDs).
@@ -195,6 +199,8 @@ wants gateway-auth && add_target gateway-auth "gateway, authenticated (cached to
   "http://127.0.0.1:$gateway_port/api/hello" gateway "$auth_header"
 wants gateway-rl-batched && add_target gateway-rl-batched "gateway, authenticated + rate limited (batched): the full chain" \
   "http://127.0.0.1:${gateway_rl_batched_port:-}/api/hello" gateway-rl-batched "$auth_header"
+wants gateway-rl-approximate && add_target gateway-rl-approximate "gateway, authenticated + rate limited (approximate, the default)" \
+  "http://127.0.0.1:${gateway_rl_approximate_port:-}/api/hello" gateway-rl-approximate "$auth_header"
 wants gateway-rl-strict && add_target gateway-rl-strict "gateway, authenticated + rate limited (strict)" \
   "http://127.0.0.1:${gateway_rl_strict_port:-}/api/hello" gateway-rl-strict "$auth_header"
 
