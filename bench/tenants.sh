@@ -1,0 +1,545 @@
+#!/usr/bin/env bash
+# The tenant workload: many tenants' credentials (access tokens and API keys of users on both
+# plans) with Zipf-like popularity, plus anonymous traffic, across two proxy replicas. Starts
+# PostgreSQL, Redis, the auth service, the sample backend and one pair of gateway proxies per row
+# (rate limiting off, then one pair per --modes entry) directly on loopback, seeds the tenants
+# straight into the auth service's tables (psql \copy), loads each pair with
+# bench/Gateway.Bench.Tenants in interleaved rounds (A B C A B C ...) and prints a markdown table:
+# req/s, p50, p99, answers, Redis calls and CPU per call and per decision, auth calls per second,
+# and how closely the limiter held the keys that were offered more than their limit.
+#
+#   bench/tenants.sh            normal run (~15 min), table also saved to bench/results/<date>-<host>-tenants.md
+#   bench/tenants.sh --quick    smoke run (1,000 keys, seconds of load per row), nothing saved
+#
+# Everything it starts is stopped by PID on exit, Ctrl+C or error. See bench/README.md.
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+REPO_DIR=$(dirname "$BENCH_DIR")
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"
+
+usage() {
+  cat <<EOF
+Usage: bench/tenants.sh [--quick] [--no-build] [--keys N] [--users N] [--zipf S] [--anonymous-share P]
+                        [--duration S] [--warmup S] [--settle S] [--rounds N] [--connections N] [--rate R]
+                        [--client-addresses N] [--prime]
+                        [--modes LIST] [--plan NAME=L/W@SHARE]... [--keep-json DIR]
+
+  --quick              smoke run: 1,000 keys, plans with 2 s windows, 2 s warm-up passes and one
+                       6 s round per row; no results file
+  --no-build           use the last Release build in bench/artifacts
+  --keys N             distinct credentials (default 10000; half access tokens, half API keys)
+  --users N            users owning them (default: one per credential)
+  --zipf S             popularity exponent: the key of rank r gets a share proportional to 1/r^S (default 1.0)
+  --anonymous-share P  share of requests without a credential, to the anonymous route (default 0.1)
+  --duration S         seconds per measurement (default 30: at least two complete 10 s windows)
+  --warmup S           seconds of each of the two warm-up passes over the rows (default 15)
+  --settle S           after those, at most this many more seconds of warm-up per row, in ${settle_window} s
+                       passes, until its proxies' and the backend's JIT has settled (default 120; none with --quick)
+  --rounds N           interleaved rounds, every row once per round (default 3)
+  --connections N      requests in flight (HTTP/1.1 connections) of the load tool (default 64)
+  --client-addresses N tenants come from N loopback addresses (127.1.0.1 on; credential i from address
+                       i mod N, anonymous requests from any), each a client of its own to the proxies;
+                       0: everything from 127.0.0.1 (default 256)
+  --rate R             open loop at R requests per second in all (default: closed loop)
+  --modes LIST         rate-limit modes, one row and one proxy pair each (default strict,batched,approximate);
+                       any name the proxy's Gateway:RateLimiting Mode accepts
+  --plan NAME=L/W@S    a plan: L requests per W seconds for a share S of the users (repeatable;
+                       default free=600/10@0.8 pro=3000/10@0.2, with --quick free=120/2@0.8 pro=600/2@0.2)
+  --prime              before the warm-up, send every credential once through every proxy, so that
+                       no row starts with more uncached keys than another (slow on a shared core:
+                       every lookup of a cold proxy; the auth cache keeps them 5 minutes)
+  --keep-json DIR      copy every measurement's JSON summary (per-key counts included) to DIR
+
+Environment: BENCH_CLIENT_CPUS / BENCH_SERVER_CPUS override the taskset CPU lists (default 0 and 1).
+EOF
+}
+
+# --- options --------------------------------------------------------------------------------
+command_line="bench/tenants.sh${*:+ $*}"
+quick=0 build=1 keys=10000 users= zipf=1.0 anonymous_share=0.1 duration=30 warmup=15 settle=120 rounds=3
+connections=64 rate= modes=strict,batched,approximate keep_json= plans=() client_addresses=256 prime=0
+# --quick only changes the defaults, so '--quick --rounds 2' means what it says.
+for arg in "$@"; do
+  if [[ $arg == --quick ]]; then quick=1 keys=1000 duration=6 warmup=2 rounds=1; fi
+done
+while (($#)); do
+  case $1 in
+    --quick) ;;
+    --no-build) build=0 ;;
+    --keys) keys=${2:?}; shift ;;
+    --users) users=${2:?}; shift ;;
+    --zipf) zipf=${2:?}; shift ;;
+    --anonymous-share) anonymous_share=${2:?}; shift ;;
+    --duration) duration=${2:?}; shift ;;
+    --warmup) warmup=${2:?}; shift ;;
+    --settle) settle=${2:?}; shift ;;
+    --rounds) rounds=${2:?}; shift ;;
+    --connections) connections=${2:?}; shift ;;
+    --client-addresses) client_addresses=${2:?}; shift ;;
+    --rate) rate=${2:?}; shift ;;
+    --modes) modes=${2:?}; shift ;;
+    --plan) plans+=("${2:?}"); shift ;;
+    --keep-json) keep_json=${2:?}; shift ;;
+    --prime) prime=1 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "Unknown option: $1" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+for n in "$keys" "$duration" "$warmup" "$settle" "$rounds" "$connections" ${users:+"$users"} ${rate:+"$rate"}; do
+  [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "Options take positive integers, got '$n'." >&2; exit 2; }
+done
+[[ $client_addresses =~ ^[0-9]+$ ]] && ((client_addresses <= 62500)) || { echo "--client-addresses takes 0 to 62500, got '$client_addresses'." >&2; exit 2; }
+[[ $zipf =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "--zipf takes a number, got '$zipf'." >&2; exit 2; }
+[[ $anonymous_share =~ ^(0(\.[0-9]+)?|1(\.0+)?)$ ]] || { echo "--anonymous-share takes a number from 0 to 1, got '$anonymous_share'." >&2; exit 2; }
+if ((${#plans[@]} == 0)); then
+  if ((quick)); then plans=(free=120/2@0.8 pro=600/2@0.2); else plans=(free=600/10@0.8 pro=3000/10@0.2); fi
+fi
+mode_list=()
+for mode in ${modes//,/ }; do
+  [[ $mode =~ ^[A-Za-z][A-Za-z0-9]*$ ]] || { echo "--modes: '$mode' is not a mode name." >&2; exit 2; }
+  mode=${mode,,}
+  [[ " ${mode_list[*]} " == *" $mode "* ]] || mode_list+=("$mode")
+done
+if [[ -n $keep_json ]]; then mkdir -p "$keep_json"; keep_json=$(cd "$keep_json" && pwd); fi
+
+# --- prerequisites ---------------------------------------------------------------------------
+"$REPO_DIR/scripts/prerequisites.sh" test
+for tool in dotnet redis-server redis-cli taskset getconf; do
+  command -v "$tool" >/dev/null || die "'$tool' not found (scripts/prerequisites.sh installs the packages)."
+done
+psql="$(postgres_bin_dir)/psql"
+[[ -x $psql ]] || die "PostgreSQL not found (scripts/prerequisites.sh installs the packages)."
+
+# The load tool on CPU 0, every server (both proxies of every row, the backend, Redis, the auth
+# service, PostgreSQL) on CPU 1: one core serves the whole deployment (bench/README.md).
+setup_pinning "the load tool (Gateway.Bench.Tenants)"
+bench_init
+
+# --- build -----------------------------------------------------------------------------------
+if ((build)); then
+  build_projects "$REPO_DIR/Gateway.SampleApi/Gateway.SampleApi.csproj" "$REPO_DIR/Gateway.Proxy/Gateway.Proxy.csproj" \
+    "$REPO_DIR/Gateway.Auth/Gateway.Auth.csproj" "$BENCH_DIR/Gateway.Bench.Tenants/Gateway.Bench.Tenants.csproj"
+fi
+require_built Gateway.SampleApi Gateway.Proxy Gateway.Auth Gateway.Bench.Tenants
+tenants_tool=(dotnet "$(app_dir Gateway.Bench.Tenants)/Gateway.Bench.Tenants.dll")
+
+# --- rows --------------------------------------------------------------------------------------
+# Row "off": the tenant mix with rate limiting disabled on both routes (start_gateway's default).
+# Row "<mode>": every policy of its proxies in that mode (Gateway:RateLimiting:Mode), the tenants'
+# route /api with a per-credential policy whose limit is the caller's plan, the anonymous route
+# /public with a per-client-address policy in the same mode and a limit no run reaches (so the
+# anonymous share pays for a decision but is never refused: all the load comes from 127.0.0.1).
+row_keys=(off "${mode_list[@]}")
+row_label() { if [[ $1 == off ]]; then echo "tenant mix, rate limiting off"; else echo "tenant mix, $1"; fi; }
+row_env() { # row
+  local mode=$1 policy="tenant-$1" anon="tenant-anon-$1"
+  echo "Gateway__RateLimiting__Replicas=2"
+  [[ $mode == off ]] && return 0
+  echo "Gateway__RateLimiting__Mode=${mode^}"
+  echo "ReverseProxy__Routes__api__RateLimiterPolicy=$policy"
+  echo "Gateway__RateLimiting__Policies__${policy}__Partition=ApiKey"
+  echo "Gateway__RateLimiting__Policies__${policy}__Mode=${mode^}"
+  echo "Gateway__RateLimiting__Policies__${policy}__FailMode=Local"
+  echo "ReverseProxy__Routes__public__RateLimiterPolicy=$anon"
+  echo "Gateway__RateLimiting__Policies__${anon}__Partition=ClientIp"
+  echo "Gateway__RateLimiting__Policies__${anon}__Limit=2000000000"
+  echo "Gateway__RateLimiting__Policies__${anon}__Mode=${mode^}"
+  echo "Gateway__RateLimiting__Policies__${anon}__FailMode=Local"
+}
+
+# --- servers ---------------------------------------------------------------------------------
+for name in backend redis postgres auth_grpc auth_http; do free_port "${name}_port"; done
+for row in "${row_keys[@]}"; do
+  free_port "gw_${row}_1_port"
+  free_port "gw_${row}_2_port"
+done
+redis_password=$(random_secret) postgres_password=$(random_secret)
+
+start_postgres postgres "$postgres_port" "$postgres_password"
+start_backend backend "$backend_port"
+start_redis redis "$redis_port" "$redis_password"
+wait_ready backend "$backend_port" /api/hello "Hello from the sample API"
+wait_redis redis "$redis_port" "$redis_password"
+wait_postgres postgres "$postgres_port" "$postgres_password" authdb
+start_auth auth "$auth_grpc_port" "$auth_http_port" "$postgres_port" "$postgres_password" "$redis_port" "$redis_password"
+gateway_auth_env=(Gateway__AuthService__Address="http://127.0.0.1:$auth_grpc_port")
+
+# Every pair up front, so that the rows can be interleaved; idle proxies cost the server core only
+# their 5 s health probes.
+for row in "${row_keys[@]}"; do
+  mapfile -t settings < <(row_env "$row")
+  for replica in 1 2; do
+    port_var=gw_${row}_${replica}_port
+    log "starting gateway proxy $replica of row '$row' on 127.0.0.1:${!port_var}"
+    start_gateway "gw-$row-$replica" "${!port_var}" "${settings[@]}"
+  done
+done
+
+# /health is healthy once the schema is migrated: then the tenants can be copied in.
+wait_ready auth "$auth_http_port" /health Healthy
+for row in "${row_keys[@]}"; do
+  for replica in 1 2; do
+    port_var=gw_${row}_${replica}_port
+    # A mode the proxy does not know stops it at start-up (its log, printed, names the value).
+    wait_ready "gw-$row-$replica" "${!port_var}" /health Healthy 90
+  done
+done
+
+# --- seed --------------------------------------------------------------------------------------
+seed_dir=$work_dir/seed
+log "seeding $keys credentials over ${users:-$keys} users (plans: ${plans[*]})"
+seed_args=(seed --out "$seed_dir" --keys "$keys")
+[[ -n $users ]] && seed_args+=(--users "$users")
+for plan in "${plans[@]}"; do seed_args+=(--plan "$plan"); done
+"${tenants_tool[@]}" "${seed_args[@]}" 2>"$work_dir/seed.log" || { cat "$work_dir/seed.log" >&2; die "seeding failed"; }
+seeded_at=$SECONDS
+# Straight into the auth service's tables, in one transaction: plans (created or updated), users,
+# access tokens, API keys. psql's \copy reads the files client side.
+PGPASSWORD=$postgres_password "$psql" -h 127.0.0.1 -p "$postgres_port" -U postgres -d authdb -v ON_ERROR_STOP=1 -q >"$work_dir/copy.log" 2>&1 <<SQL || { cat "$work_dir/copy.log" >&2; die "psql \\copy of the seed failed"; }
+BEGIN;
+CREATE TEMP TABLE seed_plans (name text, requests_per_window integer, window_seconds integer) ON COMMIT DROP;
+\copy seed_plans FROM '$seed_dir/plans.csv' WITH (FORMAT csv, HEADER true)
+INSERT INTO plans (name, requests_per_window, window_seconds) SELECT name, requests_per_window, window_seconds FROM seed_plans
+  ON CONFLICT (name) DO UPDATE SET requests_per_window = EXCLUDED.requests_per_window, window_seconds = EXCLUDED.window_seconds, updated_at = now();
+\copy users (id, user_name, user_name_normalized, password_hash, plan, roles) FROM '$seed_dir/users.csv' WITH (FORMAT csv, HEADER true)
+\copy access_tokens (token_hash, user_id, expires_at) FROM '$seed_dir/access_tokens.csv' WITH (FORMAT csv, HEADER true)
+\copy api_keys (id, key_hash, user_id, name, prefix) FROM '$seed_dir/api_keys.csv' WITH (FORMAT csv, HEADER true)
+COMMIT;
+ANALYZE;
+SQL
+log "seed copied in $((SECONDS - seeded_at)) s: $(PGPASSWORD=$postgres_password "$psql" -h 127.0.0.1 -p "$postgres_port" -U postgres -d authdb -Atqc \
+  "SELECT (SELECT count(*) FROM users) || ' users, ' || (SELECT count(*) FROM access_tokens) || ' access tokens, ' || (SELECT count(*) FROM api_keys) || ' API keys'")"
+
+credentials=$seed_dir/credentials.csv
+admin_header="Authorization: Bearer $(<"$seed_dir/admin-token")"
+# The two most popular credentials: an access token and an API key (the seed alternates kinds).
+header_of() { # line-number
+  local kind credential
+  IFS=, read -r kind credential _ < <(sed -n "$1p" "$credentials")
+  if [[ $kind == access_token ]]; then printf 'Authorization: Bearer %s' "$credential"; else printf 'X-Api-Key: %s' "$credential"; fi
+}
+# http_get, again while the proxy answers 503 or nothing: the first lookups of a cold auth service,
+# or one that shares a saturated core, can miss the proxy's 300 ms deadline and open its breaker for 5 s.
+http_get_settled() { # port path [header]
+  local response attempt
+  for attempt in {1..30}; do
+    response=$(http_get "$@" || true)
+    # No answer within http_get's 2 s (a lookup queued behind a busy core) is tried again too.
+    [[ -z $response || $response == "HTTP/1.1 503 "* ]] || break
+    sleep 0.5
+  done
+  printf '%s\n' "$response"
+}
+# Each proxy: 401 without a credential on /api, 200 with a seeded token and a seeded API key, the
+# row's policy on the answer (the limiter ran), and the admin token opens its diagnostics.
+for row in "${row_keys[@]}"; do
+  for replica in 1 2; do
+    port_var=gw_${row}_${replica}_port port=${!port_var} name=gw-$row-$replica
+    response=$(http_get "$port" /api/hello || true)
+    [[ $response == "HTTP/1.1 401 "* ]] || fail_with_log "$name" "GET /api/hello without a credential answered: ${response%%$'\n'*}"
+    for line in 2 3; do
+      response=$(http_get_settled "$port" /api/hello "$(header_of "$line")")
+      [[ $response == "HTTP/1.1 200 "* && $response == *"Hello from the sample API"* ]] \
+        || fail_with_log "$name" "GET /api/hello with seeded credential $((line - 1)) answered: ${response%%$'\n'*}"
+      if [[ $row != off ]]; then
+        grep -qi '^RateLimit-Policy: "tenant-'"$row"'"' <<<"$response" \
+          || fail_with_log "$name" "GET /api/hello answered without the RateLimit-Policy header of tenant-$row"
+      fi
+    done
+    response=$(http_get "$port" /public/hello || true)
+    [[ $response == "HTTP/1.1 200 "* ]] || fail_with_log "$name" "GET /public/hello answered: ${response%%$'\n'*}"
+    response=$(http_get_settled "$port" /gateway/diagnostics "$admin_header")
+    [[ $response == "HTTP/1.1 200 "* && $response == *validateCalls* ]] || fail_with_log "$name" "GET /gateway/diagnostics as the seeded admin answered: ${response%%$'\n'*}"
+  done
+done
+
+# --- measurement helpers -------------------------------------------------------------------------
+# The diagnostics of both proxies of a row, summed: ValidateToken calls, and rate limiter decisions.
+row_diagnostics() { # row -> "auth-calls decisions lookups-refused"
+  local replica port_var body calls=0 decisions=0 refused=0 n
+  for replica in 1 2; do
+    port_var=gw_${1}_${replica}_port
+    body=$(http_get_settled "${!port_var}" /gateway/diagnostics "$admin_header" | tr -d '\n')
+    [[ $body == *validateCalls* ]] || die "row '$1': /gateway/diagnostics answered: ${body:0:80}"
+    n=$(sed -n 's/.*"validateCalls":\([0-9]*\).*/\1/p' <<<"$body")
+    calls=$((calls + ${n:-0}))
+    # "decisions":{"allowed":N,"allowed_from_slice":N,...}: every outcome is one decision.
+    n=$(sed -n 's/.*"decisions":{\([^}]*\)}.*/\1/p' <<<"$body" | grep -o '[0-9][0-9]*' | awk '{ s += $1 } END { print s + 0 }')
+    decisions=$((decisions + ${n:-0}))
+    # Cache misses the proxy did not send to the auth service (per-client budget, busy slots).
+    n=$(grep -o '"lookupsRefused[A-Za-z]*":[0-9]*' <<<"$body" | awk -F: '{ s += $2 } END { print s + 0 }')
+    refused=$((refused + ${n:-0}))
+  done
+  printf '%d %d %d' "$calls" "$decisions" "$refused"
+}
+
+# Redis INFO commandstats: "script-calls script-usec commands". A script call (EVALSHA, EVAL) is
+# one round trip whose usec includes the commands it runs; those commands (TIME, HMGET, HSET,
+# PEXPIRE for the sliding window) are counted in commandstats as well, so "commands" (every one
+# but INFO, ours) is the work Redis did, scripts' insides included, and any command a limiter sends
+# outside a script shows there.
+redis_stats() {
+  REDISCLI_AUTH=$redis_password redis-cli -h 127.0.0.1 -p "$redis_port" info commandstats 2>/dev/null \
+    | awk -F'[:,=]' '$1 ~ /^cmdstat_/ && $1 != "cmdstat_info" { commands += $3; if ($1 == "cmdstat_evalsha" || $1 == "cmdstat_eval") { scripts += $3; usec += $5 } }
+        END { printf "%d %d %d", scripts, usec, commands }'
+}
+
+# CPU ticks of a process and all its descendants (PostgreSQL serves each connection from a child):
+# user + system time of each, plus that of its children that exited (cutime, cstime), so a
+# descendant that ends between two samples is still counted. /proc/PID/stat is read once per
+# process (one that exits meanwhile counts 0, its time moving to its parent's cutime).
+tree_ticks() { # pid
+  local stat child children total
+  local -a f
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { printf 0; return; }
+  stat=${stat##*) }
+  read -r -a f <<<"$stat"
+  # f[0] is field 3 of proc(5): utime, stime, cutime, cstime are fields 14-17.
+  total=$((f[11] + f[12] + f[13] + f[14]))
+  for children in /proc/"$1"/task/*/children; do
+    for child in $(cat "$children" 2>/dev/null); do total=$((total + $(tree_ticks "$child"))); done
+  done
+  printf '%d' "$total"
+}
+# Our servers' CPU ticks: each started process with its descendants, once (the AppHost's wrapper
+# scripts and the server they run are both in the list).
+our_ticks() {
+  local total=0 entry pids=" " pid
+  for entry in "${started[@]}"; do pids+="${entry%%:*} "; done
+  for entry in "${started[@]}"; do
+    pid=${entry%%:*}
+    [[ $pids == *" $(stat_field "$pid" 4 || echo -) "* ]] && continue
+    total=$((total + $(tree_ticks "$pid")))
+  done
+  printf '%d' "$total"
+}
+server_cpu_line=
+[[ -n $(server_cpu_number) ]] && server_cpu_line="cpu$(server_cpu_number)"
+core_busy_ticks() {
+  [[ -n $server_cpu_line ]] || { printf 0; return; }
+  awk -v cpu="$server_cpu_line" '$1 == cpu { printf "%d", $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
+}
+
+row_urls() { # row -> --url arguments
+  local replica port_var
+  for replica in 1 2; do
+    port_var=gw_${1}_${replica}_port
+    printf -- '--url\nhttp://127.0.0.1:%s\n' "${!port_var}"
+  done
+}
+
+# One run of the load tool against row $1's pair: $2 seconds; $3 = round (recorded) or a warm-up
+# label. Appends a line to results.tsv for rounds.
+results=$work_dir/results.tsv
+: >"$results"
+mkdir -p "$work_dir/json"
+measure() { # row seconds round|label
+  local row=$1 seconds=$2 round=$3 label out line
+  check_servers
+  label="$(row_label "$row") [$([[ $round =~ ^[0-9]+$ ]] && echo "round $round" || echo "$round")]"
+  out=$work_dir/json/$row-${round// /-}
+  local -a urls args
+  mapfile -t urls < <(row_urls "$row")
+  args=(load "${urls[@]}" --credentials "$credentials" --duration "$seconds" --connections "$connections"
+    --zipf "$zipf" --anonymous-share "$anonymous_share" --client-addresses "$client_addresses" --label "$label" --keys-tsv "$out.keys.tsv")
+  [[ -n $rate ]] && args+=(--rate "$rate")
+  local diag_before diag_after redis_before redis_after core_before core_after ours_before ours_after
+  diag_before=$(row_diagnostics "$row")
+  redis_before=$(redis_stats)
+  core_before=$(core_busy_ticks) ours_before=$(our_ticks)
+  # In the background so that a signal reaches the trap at once, not after the measurement.
+  "${client_pin[@]}" "${tenants_tool[@]}" "${args[@]}" >"$out.json" 2>"$out.log" &
+  client_pid=$!
+  wait "$client_pid" || { cat "$out.log" >&2; die "the load tool failed against row '$row'"; }
+  client_pid=
+  core_after=$(core_busy_ticks) ours_after=$(our_ticks)
+  redis_after=$(redis_stats)
+  diag_after=$(row_diagnostics "$row")
+  grep -v '^TENANTS ' "$out.log" >&2 || true
+  line=$(sed -n 's/^TENANTS //p' "$out.log")
+  [[ -n $line ]] || { cat "$out.log" >&2; die "no summary from the load tool for row '$row'"; }
+  [[ -n $keep_json ]] && cp "$out.json" "$keep_json/$row-$round.json"
+  local -A m=()
+  local pair
+  for pair in $line; do m[${pair%%=*}]=${pair#*=}; done
+  ((${m[s401]} == 0)) || die "row '$row': ${m[s401]} seeded credentials were rejected (401): the seed does not match the auth service"
+  [[ $round =~ ^[0-9]+$ ]] || return 0
+  local -a d0 d1 r0 r1
+  read -r -a d0 <<<"$diag_before"; read -r -a d1 <<<"$diag_after"
+  read -r -a r0 <<<"$redis_before"; read -r -a r1 <<<"$redis_after"
+  awk -v OFS='\t' -v row="$row" -v round="$round" -v requests="${m[requests]}" -v us="${m[elapsed_us]}" -v seconds="$seconds" \
+    -v p50="${m[p50_ms]}" -v p99="${m[p99_ms]}" -v s2xx="${m[s2xx]}" -v s429="${m[s429]}" -v s503="${m[s503]}" \
+    -v other=$((m[s429_lookup] + m[other] + m[errors])) -v errors="${m[errors]}" \
+    -v calls=$((r1[0] - r0[0])) -v usec=$((r1[1] - r0[1])) -v commands=$((r1[2] - r0[2])) \
+    -v auth=$((d1[0] - d0[0])) -v decisions=$((d1[1] - d0[1])) -v lookups_refused=$((d1[2] - d0[2])) \
+    -v over_keys="${m[over_keys]}" -v over_windows="${m[over_windows]}" -v acc_mean="${m[acc_mean]}" -v acc_min="${m[acc_min]}" -v acc_max="${m[acc_max]}" \
+    -v refused_under_half="${m[refused_under_half]}" -v client_cpu="${m[client_cpu]}" -v tick_us=$((1000000 / clk_tck)) \
+    -v core_ticks=$((core_after - core_before)) -v our=$((ours_after - ours_before)) -v core="$server_cpu_line" '
+    BEGIN {
+      other_share = "-"
+      if (core != "") { o = (core_ticks - our) * tick_us / us * 100; other_share = sprintf("%.0f", o < 0 ? 0 : o) }
+      printf "[bench] round %s: %-10s %7.0f req/s  p99 %6.2f ms  redis %.4f calls/req (%.2f commands)  auth %.1f calls/s  lookups refused %d  decisions %d  other procs %s%%\n", \
+        round, row, requests / (us / 1e6), p99, calls / requests, commands / requests, auth / seconds, lookups_refused, decisions, other_share > "/dev/stderr"
+      print row, round, requests / (us / 1e6), p50, p99, s2xx / requests, s429 / requests, (s503 + other) / requests, \
+        calls / requests, (calls > 0 ? usec / calls : "-"), (decisions > 0 ? usec / decisions : "-"), auth / seconds, \
+        over_keys, over_windows, acc_mean, acc_min, acc_max, refused_under_half, errors, other_share, client_cpu, commands / requests
+    }' >>"$results"
+}
+
+# --- load --------------------------------------------------------------------------------------
+started_at=$(date -u '+%Y-%m-%d %H:%M UTC')
+prime_seconds=()
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+# With --prime, every proxy learns every credential once (each replica has its own auth cache), so
+# no row starts with more cache misses than another. Without it the warm-up passes do most of
+# that, and the rounds see the tail keys' first lookups and the 5-minute revalidations: the auth
+# calls/s column. 16 connections (8 lookups in flight per proxy): lookups of
+# cold proxies and a cold auth service on one shared core can miss the proxies' 300 ms deadline and
+# open their breakers (503); the tool tries those again after a pause.
+for row in "${row_keys[@]}"; do
+  ((prime)) || break
+  mapfile -t urls < <(row_urls "$row")
+  log "priming the auth caches of row '$row': every credential once through each proxy"
+  primed_at=$SECONDS
+  "${client_pin[@]}" "${tenants_tool[@]}" load "${urls[@]}" --credentials "$credentials" --prime --connections 16 --report-keys 0 --client-addresses "$client_addresses" \
+    --label "prime $row" >/dev/null 2>"$work_dir/prime.log" || { cat "$work_dir/prime.log" >&2; die "priming row '$row' failed"; }
+  grep -v '^TENANTS ' "$work_dir/prime.log" >&2 || true
+  prime_seconds+=("$row $((SECONDS - primed_at)) s")
+  grep -q ' s401=0 ' "$work_dir/prime.log" || die "priming row '$row': seeded credentials were rejected (401)"
+  unprimed=$(sed -n 's/.* unprimed=\([0-9]*\).*/\1/p' "$work_dir/prime.log")
+  ((${unprimed:-0} == 0)) || log "warning: priming row '$row' left $unprimed credentials uncached (answers other than 2xx after every retry)"
+done
+
+log "load: ${connections} connections$([[ -n $rate ]] && echo ", open loop at $rate req/s"), 2 warm-up passes of ${warmup} s per row, more until its JIT settles, then $rounds round(s) of ${duration} s per row"
+for pass in 1 2; do
+  for row in "${row_keys[@]}"; do measure "$row" "$warmup" "warm-up $pass"; done
+done
+if ((!quick)); then
+  for row in "${row_keys[@]}"; do
+    warm_until_settled "$row" "$settle" "gw-$row-1 gw-$row-2 backend" measure "$row" "$settle_window" "JIT"
+  done
+fi
+for ((round = 1; round <= rounds; round++)); do
+  for row in "${row_keys[@]}"; do measure "$row" "$duration" "$round"; done
+done
+
+# --- report --------------------------------------------------------------------------------------
+labels=()
+for row in "${row_keys[@]}"; do labels+=("$(row_label "$row")"); done
+table=$(awk -F'\t' -v keys="${row_keys[*]}" -v labels="$(IFS='|'; echo "${labels[*]}")" '
+  function sort(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
+  function median(a, n) { sort(a, n); return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+  # median (min-max) of column c of a row over the rounds; "—" when no round has a number there.
+  function cell(row, c, fmt, scale,    r, n, v) {
+    n = 0
+    for (r = 1; r <= rounds; r++) if ((row, r) in line) { split(line[row, r], f, "\t"); if (f[c] != "-" && f[c] != "nan") v[++n] = f[c] * scale }
+    if (n == 0) return "—"
+    m = median(v, n)
+    return n == 1 ? sprintf(fmt, m) : sprintf(fmt " (" fmt "–" fmt ")", m, v[1], v[n])
+  }
+  # The accuracy cell: median of the rounds means, then the lowest min and highest max of any round.
+  function accuracy(row,    r, n, v, lo, hi) {
+    n = 0; lo = ""; hi = ""
+    for (r = 1; r <= rounds; r++) if ((row, r) in line) {
+      split(line[row, r], f, "\t")
+      if (f[15] == "nan") continue
+      v[++n] = f[15]
+      if (lo == "" || f[16] + 0 < lo) lo = f[16] + 0
+      if (hi == "" || f[17] + 0 > hi) hi = f[17] + 0
+    }
+    if (n == 0) return "—"
+    return row == "off" ? sprintf("%.2f", median(v, n)) : sprintf("%.3f (%.3f–%.3f)", median(v, n), lo, hi)
+  }
+  function total(row, c,    r, s) { s = 0; for (r = 1; r <= rounds; r++) if ((row, r) in line) { split(line[row, r], f, "\t"); s += f[c] } return s }
+  { line[$1, $2] = $0; if ($2 + 0 > rounds) rounds = $2 + 0 }
+  END {
+    nk = split(keys, key, " "); split(labels, label, "|")
+    print "| row | req/s | p50 ms | p99 ms | 2xx % | 429 % | 503 + other % | Redis calls/req | Redis commands/req | Redis µs/call | Redis µs/decision | auth calls/s | keys over their limit | admitted ÷ limit per window (over-limit keys) | 429s under ½ limit |"
+    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for (k = 1; k <= nk; k++) {
+      id = key[k]
+      l = "| " label[k]
+      l = l " | " cell(id, 3, "%.0f", 1) " | " cell(id, 4, "%.2f", 1) " | " cell(id, 5, "%.2f", 1)
+      l = l " | " cell(id, 6, "%.1f", 100) " | " cell(id, 7, "%.1f", 100) " | " cell(id, 8, "%.2f", 100)
+      l = l " | " cell(id, 9, "%.4f", 1) " | " cell(id, 22, "%.3f", 1) " | " cell(id, 10, "%.1f", 1) " | " cell(id, 11, "%.2f", 1) " | " cell(id, 12, "%.1f", 1)
+      # Without a limiter nothing is refused: the ratio is how far over their limit those keys were offered.
+      l = l " | " cell(id, 13, "%.0f", 1) " | " (id == "off" ? "not limited: offered " accuracy(id) " × limit" : accuracy(id)) " | " (id == "off" ? "—" : total(id, 18))
+      print l " |"
+    }
+  }' "$results")
+
+# The most popular keys, last round: admitted requests per second of each row against the limit.
+last=$rounds
+keys_table=$(
+  for row in "${row_keys[@]}"; do awk -F'\t' -v row="$row" '{ print row "\t" $0 }' "$work_dir/json/$row-$last.keys.tsv"; done \
+  | awk -F'\t' -v keys="${row_keys[*]}" -v labels="$(IFS='|'; echo "${labels[*]}")" -v seconds="$duration" '
+    { rank = $2; kind[rank] = $3; plan[rank] = $4; limit[rank] = $5; window[rank] = $6
+      offered[$1, rank] = $7 / seconds; admitted[$1, rank] = $8 / seconds; refused[$1, rank] = $9 / seconds; seen[rank] = 1 }
+    END {
+      nk = split(keys, key, " ")
+      header = "| rank | credential | plan | limit req/s | offered req/s (off row)"
+      rule = "|---:|---|---|---:|---:"
+      for (k = 2; k <= nk; k++) { header = header " | admitted req/s, " key[k]; rule = rule "|---:" }
+      print header " |"; print rule "|"
+      for (rank = 1; rank <= 8; rank++) {
+        if (!(rank in seen)) continue
+        l = sprintf("| %d | %s | %s | %.1f | %s", rank, kind[rank], plan[rank], limit[rank] / window[rank], ((key[1], rank) in offered) ? sprintf("%.1f", offered[key[1], rank]) : "—")
+        for (k = 2; k <= nk; k++) l = l " | " (((key[k], rank) in admitted) ? sprintf("%.1f (of %.1f offered)", admitted[key[k], rank], offered[key[k], rank]) : "—")
+        print l " |"
+      }
+    }')
+
+other_load=$(awk -F'\t' '$20 != "-" { v[++n] = $20 + 0 }
+  END {
+    if (!n) { print "not measured (servers not pinned to one CPU)"; exit }
+    for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
+    printf "%.0f%% of the core, median over measurements (max %.0f%%)", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2, v[n]
+  }' "$results")
+client_load=$(awk -F'\t' '{ v[++n] = $21 * 100 } END { for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }; printf "%.0f%% (max %.0f%%)", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2, v[n] }' "$results")
+errors_total=$(awk -F'\t' '{ s += $19 } END { print s + 0 }' "$results")
+
+legend="Median of $rounds interleaved round(s) (min–max). Workload: $keys credentials (access tokens and API keys, alternating) of ${users:-$keys} users, \
+plans ${plans[*]} (limit per window @ share of users), popularity Zipf s=$zipf by rank, ${anonymous_share} of the requests anonymous (GET /public/hello), \
+the rest GET /api/hello with the credential; $connections connections$([[ -n $rate ]] && echo ", open loop at $rate req/s" || echo ", closed loop"), \
+requests alternating between the row's two proxies, ${duration} s per measurement after $( ((prime)) && echo "every proxy had seen every credential once, " )2 × ${warmup} s of warm-up$( ((quick)) || echo " and ${settle_window} s passes until each row's JIT had settled"). \
+Each row has a proxy pair of its own (Gateway:RateLimiting:Replicas=2); the limited rows run every policy in their mode, a per-credential policy (Partition=ApiKey, the plan's limit) on /api \
+and a per-client-address policy with an unreachable limit on /public. 429 %: refusals of the rate limiter (answers with RateLimit-Policy); 503 + other: 503s, 429s without it (auth lookups refused), \
+other statuses and errors. Redis calls/req: script calls (EVALSHA + EVAL of INFO commandstats, before and after) per request, each one round trip; commands/req: every command Redis ran but INFO, \
+the scripts' own commands included, per request; µs/call and µs/decision: the scripts' commandstats usec per script call and per rate limiter decision (the pair's /gateway/diagnostics). Auth calls/s: ValidateToken calls of the pair per second. Admitted ÷ limit per window: for every key and complete window of its plan (Unix-epoch aligned, as the limiter counts) \
+in which more than its limit reached the limiter (2xx + its 429s; requests answered 503 before it are left out), admitted requests ÷ limit; median of the rounds' means (lowest–highest single window). \
+429s under ½ limit: refusals of keys of which never half their limit reached the limiter in any window, over all rounds (an exact limiter gives 0). Load tool CPU (CPU 0): $client_load of a core. Other processes on the server core: $other_load. See bench/README.md."
+
+printf '\n%s\n\nThe most popular keys, round %s:\n\n%s\n\n%s\n' "$table" "$last" "$keys_table" "$legend"
+
+if ((!quick)); then
+  host=$(results_host)
+  report=$BENCH_DIR/results/$(date -u +%Y-%m-%d)-$host-tenants.md
+  mkdir -p "$BENCH_DIR/results"
+  {
+    echo "# Tenant workload, $started_at, $host"
+    echo
+    common_facts "$command_line"
+    echo "| redis | $(redis-server --version | cut -d' ' -f3) |"
+    echo "| PostgreSQL | $("$(postgres_bin_dir)/postgres" --version | sed 's/^postgres (PostgreSQL) //') (fsync off: throwaway data) |"
+    echo "| pinning | $pinning |"
+    echo "| load average at start | $load_before |"
+    echo "| priming (every credential through every proxy) | $( ((prime)) && { IFS=,; echo "${prime_seconds[*]}" | sed 's/,/, /g'; } || echo "none (no --prime)") |"
+    echo "| extra warm-up until the JIT settled | $(settled_summary) |"
+    echo "| other processes on the server core | $other_load |"
+    echo
+    echo "$table"
+    echo
+    echo "The most popular keys, round $last:"
+    echo
+    echo "$keys_table"
+    echo
+    echo "$legend"
+  } >"$report.tmp"
+  mv "$report.tmp" "$report"
+  log "saved $report"
+fi
+
+((errors_total == 0)) || die "$errors_total request(s) got no answer (connection errors or timeouts); see the progress lines"
