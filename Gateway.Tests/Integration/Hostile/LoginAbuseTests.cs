@@ -50,8 +50,11 @@ public sealed class LoginAbuseTests(GatewayAppFixture fixture) : HostileTestBase
         var after = await StatsAsync(adminToken);
 
         // The verifications themselves, not the replies: the throttle counts before it verifies.
-        Assert.InRange(after.PasswordVerifications - before.PasswordVerifications, 1, 5);
-        Assert.InRange(statuses.Count(s => s == HttpStatusCode.Unauthorized), 1, 5);
+        // Five, plus one more each time the doubling back-off (1 s, 2 s, 4 s ...) runs out while the
+        // burst is still being answered: a CI run whose burst took over a second saw 6. Ten allows a
+        // burst of up to ~31 s and still fails a throttle that lets the burst through (50).
+        Assert.InRange(after.PasswordVerifications - before.PasswordVerifications, 1, 10);
+        Assert.InRange(statuses.Count(s => s == HttpStatusCode.Unauthorized), 1, after.PasswordVerifications - before.PasswordVerifications);
         Assert.All(statuses, s => Assert.True(s is HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests, $"got {(int)s}"));
     }
 
