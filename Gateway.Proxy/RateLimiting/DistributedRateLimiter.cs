@@ -110,7 +110,13 @@ internal sealed class DistributedRateLimiter : RateLimiter
     public override RateLimiterStatistics? GetStatistics() => null;
 
     /// <summary>Seconds until the current window ends (when remaining starts to recover).</summary>
-    public int ResetSeconds(long now) => (int)Math.Max(0, Math.Ceiling(ToTimeSpan(Volatile.Read(ref _resetAt) - now).TotalSeconds));
+    /// <remarks>
+    /// Before Redis has answered for this key (approximate mode admits before its first sync) the
+    /// window's end is not known: the window's length is the honest upper bound, not 0.
+    /// </remarks>
+    public int ResetSeconds(long now) => Volatile.Read(ref _resetAt) is var resetAt and > 0
+        ? (int)Math.Max(0, Math.Ceiling(ToTimeSpan(resetAt - now).TotalSeconds))
+        : _spec.WindowSeconds;
 
     public int Remaining => Math.Max(0, Volatile.Read(ref _remaining));
 
