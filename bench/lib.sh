@@ -111,7 +111,8 @@ cleanup() {
     fi
   done
   wait 2>/dev/null
-  rm -rf "$work_dir"
+  # BENCH_KEEP_WORK=1 keeps the servers' logs and the load tool's summaries for a post-mortem.
+  if [[ ${BENCH_KEEP_WORK:-0} == 1 ]]; then log "kept $work_dir (BENCH_KEEP_WORK=1)"; else rm -rf "$work_dir"; fi
   ((${#cleanup_files[@]})) && rm -f "${cleanup_files[@]}"
   exit "$status"
 }

@@ -24,7 +24,7 @@ usage() {
 Usage: bench/tenants.sh [--quick] [--no-build] [--keys N] [--users N] [--zipf S] [--anonymous-share P]
                         [--duration S] [--warmup S] [--settle S] [--rounds N] [--connections N] [--rate R]
                         [--client-addresses N] [--prime]
-                        [--modes LIST] [--plan NAME=L/W@SHARE]... [--keep-json DIR]
+                        [--modes LIST] [--references LIST] [--plan NAME=L/W@SHARE]... [--keep-json DIR]
 
   --quick              smoke run: 1,000 keys, plans with 2 s windows, 2 s warm-up passes and one
                        6 s round per row; no results file
@@ -45,6 +45,12 @@ Usage: bench/tenants.sh [--quick] [--no-build] [--keys N] [--users N] [--zipf S]
   --rate R             open loop at R requests per second in all (default: closed loop)
   --modes LIST         rate-limit modes, one row and one proxy pair each (default strict,batched,approximate);
                        any name the proxy's Gateway:RateLimiting Mode accepts
+  --references LIST    rows to compare with, before the tenant rows (default yarp,nginx,hotkey; none: only
+                       the tenant rows): yarp = two bare YARP hosts (no authentication, no limit),
+                       nginx = the nginx gateway peer (two instances: auth_request to a token-check
+                       service with proxy_cache per credential, limit_req per credential local to
+                       each), hotkey = the full chain for one hot access token (the default mode,
+                       a per-user limit no run reaches, no anonymous share)
   --plan NAME=L/W@S    a plan: L requests per W seconds for a share S of the users (repeatable;
                        default free=600/10@0.8 pro=3000/10@0.2, with --quick free=120/2@0.8 pro=600/2@0.2)
   --prime              before the warm-up, send every credential once through every proxy, so that
@@ -59,7 +65,7 @@ EOF
 # --- options --------------------------------------------------------------------------------
 command_line="bench/tenants.sh${*:+ $*}"
 quick=0 build=1 keys=10000 users= zipf=1.0 anonymous_share=0.1 duration=30 warmup=15 settle=120 rounds=3
-connections=64 rate= modes=strict,batched,approximate keep_json= plans=() client_addresses=256 prime=0
+connections=64 rate= modes=strict,batched,approximate references=yarp,nginx,hotkey keep_json= plans=() client_addresses=256 prime=0
 # --quick only changes the defaults, so '--quick --rounds 2' means what it says.
 for arg in "$@"; do
   if [[ $arg == --quick ]]; then quick=1 keys=1000 duration=6 warmup=2 rounds=1; fi
@@ -80,6 +86,7 @@ while (($#)); do
     --client-addresses) client_addresses=${2:?}; shift ;;
     --rate) rate=${2:?}; shift ;;
     --modes) modes=${2:?}; shift ;;
+    --references) references=${2:?}; shift ;;
     --plan) plans+=("${2:?}"); shift ;;
     --keep-json) keep_json=${2:?}; shift ;;
     --prime) prime=1 ;;
@@ -103,11 +110,21 @@ for mode in ${modes//,/ }; do
   mode=${mode,,}
   [[ " ${mode_list[*]} " == *" $mode "* ]] || mode_list+=("$mode")
 done
+reference_list=()
+for reference in ${references//,/ }; do
+  case $reference in
+    none) ;;
+    yarp|nginx|hotkey) [[ " ${reference_list[*]} " == *" $reference "* ]] || reference_list+=("$reference") ;;
+    *) echo "--references: '$reference' is not one of yarp, nginx, hotkey, none." >&2; exit 2 ;;
+  esac
+done
 if [[ -n $keep_json ]]; then mkdir -p "$keep_json"; keep_json=$(cd "$keep_json" && pwd); fi
 
 # --- prerequisites ---------------------------------------------------------------------------
 "$REPO_DIR/scripts/prerequisites.sh" test
-for tool in dotnet redis-server redis-cli taskset getconf; do
+[[ " ${reference_list[*]} " == *" nginx "* ]] && "$REPO_DIR/scripts/prerequisites.sh" bench
+for tool in dotnet redis-server redis-cli taskset getconf ${reference_list[*]/#hotkey/}; do
+  [[ $tool == yarp ]] && continue
   command -v "$tool" >/dev/null || die "'$tool' not found (scripts/prerequisites.sh installs the packages)."
 done
 psql="$(postgres_bin_dir)/psql"
@@ -121,9 +138,12 @@ bench_init
 # --- build -----------------------------------------------------------------------------------
 if ((build)); then
   build_projects "$REPO_DIR/Gateway.SampleApi/Gateway.SampleApi.csproj" "$REPO_DIR/Gateway.Proxy/Gateway.Proxy.csproj" \
-    "$REPO_DIR/Gateway.Auth/Gateway.Auth.csproj" "$BENCH_DIR/Gateway.Bench.Tenants/Gateway.Bench.Tenants.csproj"
+    "$REPO_DIR/Gateway.Auth/Gateway.Auth.csproj" "$BENCH_DIR/Gateway.Bench.Tenants/Gateway.Bench.Tenants.csproj" \
+    "$BENCH_DIR/Gateway.Bench.BareYarp/Gateway.Bench.BareYarp.csproj" "$BENCH_DIR/Gateway.Bench.TokenCheck/Gateway.Bench.TokenCheck.csproj"
 fi
 require_built Gateway.SampleApi Gateway.Proxy Gateway.Auth Gateway.Bench.Tenants
+[[ " ${reference_list[*]} " == *" yarp "* ]] && require_built Gateway.Bench.BareYarp
+[[ " ${reference_list[*]} " == *" nginx "* ]] && require_built Gateway.Bench.TokenCheck
 tenants_tool=(dotnet "$(app_dir Gateway.Bench.Tenants)/Gateway.Bench.Tenants.dll")
 
 # --- rows --------------------------------------------------------------------------------------
@@ -132,12 +152,42 @@ tenants_tool=(dotnet "$(app_dir Gateway.Bench.Tenants)/Gateway.Bench.Tenants.dll
 # route /api with a per-credential policy whose limit is the caller's plan, the anonymous route
 # /public with a per-client-address policy in the same mode and a limit no run reaches (so the
 # anonymous share pays for a decision but is never refused: all the load comes from 127.0.0.1).
-row_keys=(off "${mode_list[@]}")
-row_label() { if [[ $1 == off ]]; then echo "tenant mix, rate limiting off"; else echo "tenant mix, $1"; fi; }
+# Reference rows (--references), before those: "yarp" (bare YARP, no authentication, both paths to
+# the backend's /api/hello), "nginx" (the nginx gateway peer, start_nginx_gateway), "hotkey" (the
+# gateway's full chain for one hot access token: the shipped default mode, a per-user policy with a
+# limit no run reaches; run.sh's rate limited rows, driven by the same tool as the tenant rows).
+row_keys=("${reference_list[@]}" off "${mode_list[@]}")
+tenant_rows=(off "${mode_list[@]}")
+is_gateway_row() { [[ $1 != yarp && $1 != nginx ]]; }
+# Rows without a limit at the plans' level: their accuracy column says how far over it keys were offered.
+is_unlimited_row() { [[ $1 == yarp || $1 == hotkey || $1 == off ]]; }
+row_label() {
+  case $1 in
+    yarp) echo "bare YARP (tenant mix, no authentication)" ;;
+    nginx) echo "nginx gateway peer (tenant mix; auth_request, limit_req per instance)" ;;
+    hotkey) echo "hot key, full chain (one access token, default mode)" ;;
+    off) echo "tenant mix, rate limiting off" ;;
+    *) echo "tenant mix, $1" ;;
+  esac
+}
+# What the load tool sends to the row besides the common options.
+row_load_args() { # row
+  case $1 in
+    yarp) printf -- '--anonymous-path\n/api/hello\n' ;;
+    hotkey) printf -- '--keys\n1\n--anonymous-share\n0\n' ;;
+  esac
+}
 row_env() { # row
   local mode=$1 policy="tenant-$1" anon="tenant-anon-$1"
   echo "Gateway__RateLimiting__Replicas=2"
   [[ $mode == off ]] && return 0
+  if [[ $mode == hotkey ]]; then
+    echo "ReverseProxy__Routes__api__RateLimiterPolicy=$policy"
+    echo "Gateway__RateLimiting__Policies__${policy}__Partition=User"
+    echo "Gateway__RateLimiting__Policies__${policy}__Limit=2000000000"
+    echo "Gateway__RateLimiting__Policies__${policy}__FailMode=Local"
+    return 0
+  fi
   echo "Gateway__RateLimiting__Mode=${mode^}"
   echo "ReverseProxy__Routes__api__RateLimiterPolicy=$policy"
   echo "Gateway__RateLimiting__Policies__${policy}__Partition=ApiKey"
@@ -167,9 +217,109 @@ wait_postgres postgres "$postgres_port" "$postgres_password" authdb
 start_auth auth "$auth_grpc_port" "$auth_http_port" "$postgres_port" "$postgres_password" "$redis_port" "$redis_password"
 gateway_auth_env=(Gateway__AuthService__Address="http://127.0.0.1:$auth_grpc_port")
 
+# The nginx peer as its users build one: one nginx per replica (worker_processes 1, like each
+# proxy's one core share), in front of the same backend and, through a token-check service
+# (bench/Gateway.Bench.TokenCheck: ValidateToken over gRPC, 200 with the identity in headers or
+# 401), the same auth service. auth_request caches the check's answers per credential
+# (proxy_cache: 200s for 5 minutes like the gateway's auth cache, 401s 10 s, proxy_cache_lock as
+# single flight). limit_req runs in nginx's preaccess phase, before auth_request (access phase), so
+# its key is the raw credential header and its rate one for every plan: the first --plan's
+# (L/W, per second), with a second's worth of burst, nodelay. A 429 carries RateLimit-Policy so
+# the load tool counts it as the limiter's.
+start_nginx_gateway() { # name port check-port
+  local dir=$work_dir/$1 user= plan=${plans[0]#*=} limit window rate burst
+  limit=${plan%%/*} window=${plan#*/} window=${window%%@*}
+  rate=$((limit * 60 / window)) burst=$(((limit + window - 1) / window))
+  mkdir -p "$dir"
+  # Started as root, nginx would drop its worker to 'nobody', which cannot enter this private
+  # temporary directory (and Debian has no 'nobody' group); keep the invoking user instead.
+  ((EUID == 0)) && user="user $(id -un) $(id -gn);"
+  cat >"$dir/nginx.conf" <<NGINX
+$user
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log stderr warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $dir/client_body;
+  proxy_temp_path $dir/proxy;
+  fastcgi_temp_path $dir/fastcgi;
+  uwsgi_temp_path $dir/uwsgi;
+  scgi_temp_path $dir/scgi;
+  proxy_cache_path $dir/auth-cache levels=1:2 keys_zone=auth:16m max_size=256m inactive=10m use_temp_path=off;
+  limit_req_zone "\$http_authorization\$http_x_api_key" zone=per_credential:32m rate=${rate}r/m;
+  limit_req_status 429;
+  upstream backend { server 127.0.0.1:$backend_port; keepalive 64; keepalive_requests 1000000; }
+  upstream tokencheck { server 127.0.0.1:$3; keepalive 32; keepalive_requests 1000000; }
+  server {
+    listen 127.0.0.1:$2;
+    server_tokens off;
+    location /api/ {
+      auth_request /_auth;
+      auth_request_set \$user_id \$upstream_http_x_user_id;
+      auth_request_set \$user_name \$upstream_http_x_user_name;
+      auth_request_set \$user_plan \$upstream_http_x_user_plan;
+      limit_req zone=per_credential burst=$burst nodelay;
+      add_header RateLimit-Policy '"nginx-per-credential"' always;
+      proxy_set_header X-User-Id \$user_id;
+      proxy_set_header X-User-Name \$user_name;
+      proxy_set_header X-User-Plan \$user_plan;
+      proxy_set_header Authorization "";
+      proxy_set_header X-Api-Key "";
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass http://backend;
+    }
+    location /public/ {
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass http://backend/api/;
+    }
+    location = /_auth {
+      internal;
+      proxy_pass http://tokencheck/check;
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_cache auth;
+      proxy_cache_key "\$http_authorization|\$http_x_api_key";
+      proxy_cache_valid 200 5m;
+      proxy_cache_valid 401 10s;
+      proxy_cache_lock on;
+    }
+  }
+}
+NGINX
+  start_server "$1" "${server_pin[@]}" nginx -p "$dir" -c "$dir/nginx.conf" -e stderr
+}
+
+if [[ " ${reference_list[*]} " == *" nginx "* ]]; then
+  free_port tokencheck_port
+  log "starting the nginx peer's token-check service on 127.0.0.1:$tokencheck_port"
+  start_server tokencheck "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Bench.TokenCheck)" "${dotnet_settings[@]}" DOTNET_JitStdOutFile="$(jit_log tokencheck)" \
+    ASPNETCORE_URLS="http://127.0.0.1:$tokencheck_port" AuthService__Address="http://127.0.0.1:$auth_grpc_port" \
+    dotnet Gateway.Bench.TokenCheck.dll
+fi
+
 # Every pair up front, so that the rows can be interleaved; idle proxies cost the server core only
 # their 5 s health probes.
 for row in "${row_keys[@]}"; do
+  if [[ $row == yarp || $row == nginx ]]; then
+    for replica in 1 2; do
+      port_var=gw_${row}_${replica}_port
+      if [[ $row == yarp ]]; then
+        start_bare_yarp "gw-$row-$replica" "${!port_var}" "$backend_port"
+      else
+        log "starting nginx gateway peer $replica on 127.0.0.1:${!port_var}"
+        start_nginx_gateway "gw-$row-$replica" "${!port_var}" "$tokencheck_port"
+      fi
+    done
+    continue
+  fi
   mapfile -t settings < <(row_env "$row")
   for replica in 1 2; do
     port_var=gw_${row}_${replica}_port
@@ -180,11 +330,17 @@ done
 
 # /health is healthy once the schema is migrated: then the tenants can be copied in.
 wait_ready auth "$auth_http_port" /health Healthy
+[[ " ${reference_list[*]} " == *" nginx "* ]] && wait_ready tokencheck "$tokencheck_port" /stats validateCalls
 for row in "${row_keys[@]}"; do
   for replica in 1 2; do
     port_var=gw_${row}_${replica}_port
-    # A mode the proxy does not know stops it at start-up (its log, printed, names the value).
-    wait_ready "gw-$row-$replica" "${!port_var}" /health Healthy 90
+    if is_gateway_row "$row"; then
+      # A mode the proxy does not know stops it at start-up (its log, printed, names the value).
+      wait_ready "gw-$row-$replica" "${!port_var}" /health Healthy 90
+    else
+      # Bare YARP passes every path through, and the backend serves only /api.
+      wait_ready "gw-$row-$replica" "${!port_var}" "$([[ $row == yarp ]] && echo /api/hello || echo /public/hello)" "Hello from the sample API" 90
+    fi
   done
 done
 
@@ -228,7 +384,8 @@ http_get_settled() { # port path [header]
   for attempt in {1..30}; do
     response=$(http_get "$@" || true)
     # No answer within http_get's 2 s (a lookup queued behind a busy core) is tried again too.
-    [[ -z $response || $response == "HTTP/1.1 503 "* ]] || break
+    # nginx answers 500 for a token check that could not reach the auth service.
+    [[ -z $response || $response == "HTTP/1.1 503 "* || $response == "HTTP/1.1 500 "* ]] || break
     sleep 0.5
   done
   printf '%s\n' "$response"
@@ -236,6 +393,7 @@ http_get_settled() { # port path [header]
 # Each proxy: 401 without a credential on /api, 200 with a seeded token and a seeded API key, the
 # row's policy on the answer (the limiter ran), and the admin token opens its diagnostics.
 for row in "${row_keys[@]}"; do
+  [[ $row == yarp ]] && continue
   for replica in 1 2; do
     port_var=gw_${row}_${replica}_port port=${!port_var} name=gw-$row-$replica
     response=$(http_get "$port" /api/hello || true)
@@ -244,13 +402,20 @@ for row in "${row_keys[@]}"; do
       response=$(http_get_settled "$port" /api/hello "$(header_of "$line")")
       [[ $response == "HTTP/1.1 200 "* && $response == *"Hello from the sample API"* ]] \
         || fail_with_log "$name" "GET /api/hello with seeded credential $((line - 1)) answered: ${response%%$'\n'*}"
-      if [[ $row != off ]]; then
+      if [[ $row != off && $row != nginx ]]; then
         grep -qi '^RateLimit-Policy: "tenant-'"$row"'"' <<<"$response" \
           || fail_with_log "$name" "GET /api/hello answered without the RateLimit-Policy header of tenant-$row"
+      fi
+      # The identity the token check resolved reached the backend (the sample API echoes it).
+      if [[ $row == nginx && $line == 2 ]]; then
+        response=$(http_get "$port" /api/echo "$(header_of "$line")")
+        [[ $response == *'"x-user-id"'* || $response == *'X-User-Id'* ]] \
+          || fail_with_log "$name" "GET /api/echo through nginx did not carry X-User-Id: ${response##*$'\n'}"
       fi
     done
     response=$(http_get "$port" /public/hello || true)
     [[ $response == "HTTP/1.1 200 "* ]] || fail_with_log "$name" "GET /public/hello answered: ${response%%$'\n'*}"
+    [[ $row == nginx ]] && continue
     response=$(http_get_settled "$port" /gateway/diagnostics "$admin_header")
     [[ $response == "HTTP/1.1 200 "* && $response == *validateCalls* ]] || fail_with_log "$name" "GET /gateway/diagnostics as the seeded admin answered: ${response%%$'\n'*}"
   done
@@ -260,6 +425,15 @@ done
 # The diagnostics of both proxies of a row, summed: ValidateToken calls, and rate limiter decisions.
 row_diagnostics() { # row -> "auth-calls decisions lookups-refused"
   local replica port_var body calls=0 decisions=0 refused=0 n
+  case $1 in
+    yarp) printf '0 0 0'; return ;;
+    # The token-check service's ValidateToken calls (both nginx instances share it); nginx counts no decisions.
+    nginx)
+      body=$(http_get "$tokencheck_port" /stats | tr -d '\n')
+      n=$(sed -n 's/.*"validateCalls":\([0-9]*\).*/\1/p' <<<"$body")
+      printf '%d 0 0' "${n:-0}"
+      return ;;
+  esac
   for replica in 1 2; do
     port_var=gw_${1}_${replica}_port
     body=$(http_get_settled "${!port_var}" /gateway/diagnostics "$admin_header" | tr -d '\n')
@@ -343,8 +517,11 @@ measure() { # row seconds round|label
   out=$work_dir/json/$row-${round// /-}
   local -a urls args
   mapfile -t urls < <(row_urls "$row")
+  local -a extra
+  mapfile -t extra < <(row_load_args "$row")
   args=(load "${urls[@]}" --credentials "$credentials" --duration "$seconds" --connections "$connections"
-    --zipf "$zipf" --anonymous-share "$anonymous_share" --client-addresses "$client_addresses" --label "$label" --keys-tsv "$out.keys.tsv")
+    --zipf "$zipf" --anonymous-share "$anonymous_share" --client-addresses "$client_addresses" --label "$label" --keys-tsv "$out.keys.tsv"
+    "${extra[@]}")
   [[ -n $rate ]] && args+=(--rate "$rate")
   local diag_before diag_after redis_before redis_after core_before core_after ours_before ours_after
   diag_before=$(row_diagnostics "$row")
@@ -419,7 +596,9 @@ for pass in 1 2; do
 done
 if ((!quick)); then
   for row in "${row_keys[@]}"; do
-    warm_until_settled "$row" "$settle" "gw-$row-1 gw-$row-2 backend" measure "$row" "$settle_window" "JIT"
+    servers="gw-$row-1 gw-$row-2 backend"
+    [[ $row == nginx ]] && servers="tokencheck backend"
+    warm_until_settled "$row" "$settle" "$servers" measure "$row" "$settle_window" "JIT"
   done
 fi
 for ((round = 1; round <= rounds; round++)); do
@@ -429,7 +608,9 @@ done
 # --- report --------------------------------------------------------------------------------------
 labels=()
 for row in "${row_keys[@]}"; do labels+=("$(row_label "$row")"); done
-table=$(awk -F'\t' -v keys="${row_keys[*]}" -v labels="$(IFS='|'; echo "${labels[*]}")" '
+unlimited_rows=()
+for row in "${row_keys[@]}"; do is_unlimited_row "$row" && unlimited_rows+=("$row"); done
+table=$(awk -F'\t' -v keys="${row_keys[*]}" -v unlimited=" ${unlimited_rows[*]} " -v labels="$(IFS='|'; echo "${labels[*]}")" '
   function sort(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
   function median(a, n) { sort(a, n); return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
   # median (min-max) of column c of a row over the rounds; "—" when no round has a number there.
@@ -451,31 +632,47 @@ table=$(awk -F'\t' -v keys="${row_keys[*]}" -v labels="$(IFS='|'; echo "${labels
       if (hi == "" || f[17] + 0 > hi) hi = f[17] + 0
     }
     if (n == 0) return "—"
-    return row == "off" ? sprintf("%.2f", median(v, n)) : sprintf("%.3f (%.3f–%.3f)", median(v, n), lo, hi)
+    return index(unlimited, " " row " ") ? sprintf("%.2f", median(v, n)) : sprintf("%.3f (%.3f–%.3f)", median(v, n), lo, hi)
+  }
+  # req/s of a row ÷ req/s of row base in the same round: median (min–max) of those paired ratios.
+  function ratio(row, base,    r, n, v, a, b) {
+    if (!((base, 1) in line)) return "—"
+    n = 0
+    for (r = 1; r <= rounds; r++) if ((row, r) in line && (base, r) in line) { split(line[row, r], a, "\t"); split(line[base, r], b, "\t"); v[++n] = a[3] / b[3] }
+    if (n == 0) return "—"
+    m = median(v, n)
+    return n == 1 ? sprintf("%.2f", m) : sprintf("%.2f (%.2f–%.2f)", m, v[1], v[n])
   }
   function total(row, c,    r, s) { s = 0; for (r = 1; r <= rounds; r++) if ((row, r) in line) { split(line[row, r], f, "\t"); s += f[c] } return s }
   { line[$1, $2] = $0; if ($2 + 0 > rounds) rounds = $2 + 0 }
   END {
     nk = split(keys, key, " "); split(labels, label, "|")
-    print "| row | req/s | p50 ms | p99 ms | 2xx % | 429 % | 503 + other % | Redis calls/req | Redis commands/req | Redis µs/call | Redis µs/decision | auth calls/s | keys over their limit | admitted ÷ limit per window (over-limit keys) | 429s under ½ limit |"
-    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    print "| row | req/s | × bare YARP | × rate limiting off | p50 ms | p99 ms | 2xx % | 429 % | 503 + other % | Redis calls/req | Redis commands/req | Redis µs/call | Redis µs/decision | auth calls/s | keys over their limit | admitted ÷ limit per window (over-limit keys) | 429s under ½ limit |"
+    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for (k = 1; k <= nk; k++) {
       id = key[k]
       l = "| " label[k]
-      l = l " | " cell(id, 3, "%.0f", 1) " | " cell(id, 4, "%.2f", 1) " | " cell(id, 5, "%.2f", 1)
+      l = l " | " cell(id, 3, "%.0f", 1) " | " (id == "yarp" ? "1" : ratio(id, "yarp")) " | " (id == "off" ? "1" : ratio(id, "off"))
+      l = l " | " cell(id, 4, "%.2f", 1) " | " cell(id, 5, "%.2f", 1)
       l = l " | " cell(id, 6, "%.1f", 100) " | " cell(id, 7, "%.1f", 100) " | " cell(id, 8, "%.2f", 100)
       l = l " | " cell(id, 9, "%.4f", 1) " | " cell(id, 22, "%.3f", 1) " | " cell(id, 10, "%.1f", 1) " | " cell(id, 11, "%.2f", 1) " | " cell(id, 12, "%.1f", 1)
       # Without a limiter nothing is refused: the ratio is how far over their limit those keys were offered.
-      l = l " | " cell(id, 13, "%.0f", 1) " | " (id == "off" ? "not limited: offered " accuracy(id) " × limit" : accuracy(id)) " | " (id == "off" ? "—" : total(id, 18))
+      free = index(unlimited, " " id " ")
+      l = l " | " cell(id, 13, "%.0f", 1) " | " (free ? "not limited: offered " accuracy(id) " × limit" : accuracy(id)) " | " (free ? "—" : total(id, 18))
       print l " |"
     }
   }' "$results")
 
 # The most popular keys, last round: admitted requests per second of each row against the limit.
 last=$rounds
+key_rows=(off)
+[[ " ${reference_list[*]} " == *" nginx "* ]] && key_rows+=(nginx)
+key_rows+=("${mode_list[@]}")
+key_labels=()
+for row in "${key_rows[@]}"; do key_labels+=("$(row_label "$row")"); done
 keys_table=$(
-  for row in "${row_keys[@]}"; do awk -F'\t' -v row="$row" '{ print row "\t" $0 }' "$work_dir/json/$row-$last.keys.tsv"; done \
-  | awk -F'\t' -v keys="${row_keys[*]}" -v labels="$(IFS='|'; echo "${labels[*]}")" -v seconds="$duration" '
+  for row in "${key_rows[@]}"; do awk -F'\t' -v row="$row" '{ print row "\t" $0 }' "$work_dir/json/$row-$last.keys.tsv"; done \
+  | awk -F'\t' -v keys="${key_rows[*]}" -v labels="$(IFS='|'; echo "${key_labels[*]}")" -v seconds="$duration" '
     { rank = $2; kind[rank] = $3; plan[rank] = $4; limit[rank] = $5; window[rank] = $6
       offered[$1, rank] = $7 / seconds; admitted[$1, rank] = $8 / seconds; refused[$1, rank] = $9 / seconds; seen[rank] = 1 }
     END {
@@ -505,6 +702,10 @@ legend="Median of $rounds interleaved round(s) (min–max). Workload: $keys cred
 plans ${plans[*]} (limit per window @ share of users), popularity Zipf s=$zipf by rank, ${anonymous_share} of the requests anonymous (GET /public/hello), \
 the rest GET /api/hello with the credential; $connections connections$([[ -n $rate ]] && echo ", open loop at $rate req/s" || echo ", closed loop"), \
 requests alternating between the row's two proxies, ${duration} s per measurement after $( ((prime)) && echo "every proxy had seen every credential once, " )2 × ${warmup} s of warm-up$( ((quick)) || echo " and ${settle_window} s passes until each row's JIT had settled"). \
+× bare YARP, × rate limiting off: req/s ÷ that row's req/s in the same round, median (min–max) of the rounds' ratios. \
+Bare YARP: two bare YARP hosts, credentials ignored, the anonymous share to /api/hello. nginx gateway peer: two nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') instances (one worker each): auth_request to a token-check service (ValidateToken over gRPC) cached per credential (proxy_cache, 200s 5 min, 401s 10 s, proxy_cache_lock), \
+limit_req per credential header at the first plan's rate with a second's burst (nodelay; limit_req runs before auth_request, so one rate for every plan), each instance counting alone; its auth calls/s are the token-check service's. \
+Hot key: the gateway's full chain for the most popular access token alone, no anonymous share, a per-user policy in the default mode with a limit no run reaches. \
 Each row has a proxy pair of its own (Gateway:RateLimiting:Replicas=2); the limited rows run every policy in their mode, a per-credential policy (Partition=ApiKey, the plan's limit) on /api \
 and a per-client-address policy with an unreachable limit on /public. 429 %: refusals of the rate limiter (answers with RateLimit-Policy); 503 + other: 503s, 429s without it (auth lookups refused), \
 other statuses and errors. Redis calls/req: script calls (EVALSHA + EVAL of INFO commandstats, before and after) per request, each one round trip; commands/req: every command Redis ran but INFO, \

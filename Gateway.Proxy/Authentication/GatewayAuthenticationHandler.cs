@@ -160,7 +160,10 @@ internal sealed partial class GatewayAuthenticationHandler(
 
     private static partial class Log
     {
-        [LoggerMessage(Level = LogLevel.Warning, Message = "Credential {CredentialTag} could not be validated: auth service unavailable")]
+        // Debug, not Warning: during an outage this is every uncached request (thousands per second
+        // on a busy replica, each a console write); the breaker's transitions and the failed calls
+        // are logged once each by GrpcAuthValidator and BreakerTelemetry.
+        [LoggerMessage(Level = LogLevel.Debug, Message = "Credential {CredentialTag} could not be validated: auth service unavailable")]
         public static partial void Unavailable(ILogger logger, CredentialKey credentialTag);
     }
 }
