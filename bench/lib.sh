@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # sets variables for the scripts that source it
-# Shared by bench/run.sh, bench/profile.sh and bench/auth-grpc.sh (sourced, not run; the caller sets BENCH_DIR and
+# Shared by the bench/*.sh scripts (sourced, not run; the caller sets BENCH_DIR and
 # REPO_DIR and runs under `set -euo pipefail`): process bookkeeping that stops every started process
 # by PID, loopback helpers, Release builds into bench/artifacts, and the start-up of Redis,
 # PostgreSQL and Gateway.Auth the way the AppHost's executables path runs them.
@@ -467,3 +467,36 @@ common_facts() { # command-line
 }
 
 results_host() { uname -n | tr -c 'A-Za-z0-9._\n-' '_'; }
+
+# --- tenants (bench/tenants.sh, bench/cold-start.sh) -------------------------------------------
+# shellcheck disable=SC2154  # tenants_tool, postgres_port, postgres_password: the caller sets them
+# Seeds N credentials over users (Gateway.Bench.Tenants seed: shapes and SHA-256 rules of the auth
+# service's Credentials.cs) straight into the auth service's tables, in one transaction: plans
+# (created or updated), users, access tokens, API keys. psql's \copy reads the files client side.
+# The auth service must have migrated its schema (its /health is Healthy).
+seed_tenants() { # dir keys users-or-empty plan...
+  local dir=$1 keys=$2 users=$3 seeded_at psql
+  shift 3
+  psql="$(postgres_bin_dir)/psql"
+  log "seeding $keys credentials over ${users:-$keys} users (plans: $*)"
+  local -a args=(seed --out "$dir" --keys "$keys")
+  [[ -n $users ]] && args+=(--users "$users")
+  local plan
+  for plan in "$@"; do args+=(--plan "$plan"); done
+  "${tenants_tool[@]}" "${args[@]}" 2>"$work_dir/seed.log" || { cat "$work_dir/seed.log" >&2; die "seeding failed"; }
+  seeded_at=$SECONDS
+  PGPASSWORD=$postgres_password "$psql" -h 127.0.0.1 -p "$postgres_port" -U postgres -d authdb -v ON_ERROR_STOP=1 -q >"$work_dir/copy.log" 2>&1 <<SQL || { cat "$work_dir/copy.log" >&2; die "psql \\copy of the seed failed"; }
+BEGIN;
+CREATE TEMP TABLE seed_plans (name text, requests_per_window integer, window_seconds integer) ON COMMIT DROP;
+\copy seed_plans FROM '$dir/plans.csv' WITH (FORMAT csv, HEADER true)
+INSERT INTO plans (name, requests_per_window, window_seconds) SELECT name, requests_per_window, window_seconds FROM seed_plans
+  ON CONFLICT (name) DO UPDATE SET requests_per_window = EXCLUDED.requests_per_window, window_seconds = EXCLUDED.window_seconds, updated_at = now();
+\copy users (id, user_name, user_name_normalized, password_hash, plan, roles) FROM '$dir/users.csv' WITH (FORMAT csv, HEADER true)
+\copy access_tokens (token_hash, user_id, expires_at) FROM '$dir/access_tokens.csv' WITH (FORMAT csv, HEADER true)
+\copy api_keys (id, key_hash, user_id, name, prefix) FROM '$dir/api_keys.csv' WITH (FORMAT csv, HEADER true)
+COMMIT;
+ANALYZE;
+SQL
+  log "seed copied in $((SECONDS - seeded_at)) s: $(PGPASSWORD=$postgres_password "$psql" -h 127.0.0.1 -p "$postgres_port" -U postgres -d authdb -Atqc \
+    "SELECT (SELECT count(*) FROM users) || ' users, ' || (SELECT count(*) FROM access_tokens) || ' access tokens, ' || (SELECT count(*) FROM api_keys) || ' API keys'")"
+}

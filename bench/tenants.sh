@@ -346,29 +346,7 @@ done
 
 # --- seed --------------------------------------------------------------------------------------
 seed_dir=$work_dir/seed
-log "seeding $keys credentials over ${users:-$keys} users (plans: ${plans[*]})"
-seed_args=(seed --out "$seed_dir" --keys "$keys")
-[[ -n $users ]] && seed_args+=(--users "$users")
-for plan in "${plans[@]}"; do seed_args+=(--plan "$plan"); done
-"${tenants_tool[@]}" "${seed_args[@]}" 2>"$work_dir/seed.log" || { cat "$work_dir/seed.log" >&2; die "seeding failed"; }
-seeded_at=$SECONDS
-# Straight into the auth service's tables, in one transaction: plans (created or updated), users,
-# access tokens, API keys. psql's \copy reads the files client side.
-PGPASSWORD=$postgres_password "$psql" -h 127.0.0.1 -p "$postgres_port" -U postgres -d authdb -v ON_ERROR_STOP=1 -q >"$work_dir/copy.log" 2>&1 <<SQL || { cat "$work_dir/copy.log" >&2; die "psql \\copy of the seed failed"; }
-BEGIN;
-CREATE TEMP TABLE seed_plans (name text, requests_per_window integer, window_seconds integer) ON COMMIT DROP;
-\copy seed_plans FROM '$seed_dir/plans.csv' WITH (FORMAT csv, HEADER true)
-INSERT INTO plans (name, requests_per_window, window_seconds) SELECT name, requests_per_window, window_seconds FROM seed_plans
-  ON CONFLICT (name) DO UPDATE SET requests_per_window = EXCLUDED.requests_per_window, window_seconds = EXCLUDED.window_seconds, updated_at = now();
-\copy users (id, user_name, user_name_normalized, password_hash, plan, roles) FROM '$seed_dir/users.csv' WITH (FORMAT csv, HEADER true)
-\copy access_tokens (token_hash, user_id, expires_at) FROM '$seed_dir/access_tokens.csv' WITH (FORMAT csv, HEADER true)
-\copy api_keys (id, key_hash, user_id, name, prefix) FROM '$seed_dir/api_keys.csv' WITH (FORMAT csv, HEADER true)
-COMMIT;
-ANALYZE;
-SQL
-log "seed copied in $((SECONDS - seeded_at)) s: $(PGPASSWORD=$postgres_password "$psql" -h 127.0.0.1 -p "$postgres_port" -U postgres -d authdb -Atqc \
-  "SELECT (SELECT count(*) FROM users) || ' users, ' || (SELECT count(*) FROM access_tokens) || ' access tokens, ' || (SELECT count(*) FROM api_keys) || ' API keys'")"
-
+seed_tenants "$seed_dir" "$keys" "$users" "${plans[@]}"
 credentials=$seed_dir/credentials.csv
 admin_header="Authorization: Bearer $(<"$seed_dir/admin-token")"
 # The two most popular credentials: an access token and an API key (the seed alternates kinds).

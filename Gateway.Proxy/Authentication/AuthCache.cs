@@ -7,7 +7,8 @@ namespace Gateway.Proxy.Authentication;
 /// <summary>
 /// The proxy's local memory of auth answers, so the common case costs no network call.
 /// <list type="bullet">
-/// <item>Positive answers live for min(<see cref="AuthCacheOptions.PositiveTtl"/>, token expiry), or
+/// <item>Positive answers live for min(<see cref="AuthCacheOptions.PositiveTtl"/> less a random
+/// share of up to <see cref="AuthCacheOptions.PositiveTtlJitter"/>, token expiry), or
 /// <see cref="AuthCacheOptions.DegradedTtl"/> while invalidations cannot be received; bounded in
 /// entries and approximate bytes, evicting the least recently used.</item>
 /// <item>Definitive "invalid" answers live briefly in a separately bounded <see cref="NegativeCache"/>:
@@ -163,7 +164,7 @@ internal sealed class AuthCache
         switch (result.Status)
         {
             case AuthLookupStatus.Valid:
-                var expires = now + settings.PositiveTtl.Ticks;
+                var expires = now + settings.PositiveTtl.Ticks - (long)(settings.PositiveTtl.Ticks * settings.PositiveTtlJitter * Random.Shared.NextDouble());
                 if (result.ExpiresAt is { } tokenExpiry)
                 {
                     expires = Math.Min(expires, tokenExpiry.UtcTicks);
