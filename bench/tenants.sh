@@ -123,8 +123,9 @@ if [[ -n $keep_json ]]; then mkdir -p "$keep_json"; keep_json=$(cd "$keep_json" 
 # --- prerequisites ---------------------------------------------------------------------------
 "$REPO_DIR/scripts/prerequisites.sh" test
 [[ " ${reference_list[*]} " == *" nginx "* ]] && "$REPO_DIR/scripts/prerequisites.sh" bench
-for tool in dotnet redis-server redis-cli taskset getconf ${reference_list[*]/#hotkey/}; do
-  [[ $tool == yarp ]] && continue
+tools=(dotnet redis-server redis-cli taskset getconf)
+[[ " ${reference_list[*]} " == *" nginx "* ]] && tools+=(nginx)
+for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || die "'$tool' not found (scripts/prerequisites.sh installs the packages)."
 done
 psql="$(postgres_bin_dir)/psql"
