@@ -14,6 +14,10 @@ namespace Gateway.Proxy.Authentication;
 /// <item>Definitive "invalid" answers live briefly in a separately bounded <see cref="NegativeCache"/>:
 /// a flood of random tokens fills that one, never evicts good entries.</item>
 /// <item>Unavailable answers are never cached.</item>
+/// <item>A hit in the last <see cref="AuthCacheOptions.RefreshAhead"/> share of an entry's life
+/// tells its caller, once per entry, to have it revalidated in the background
+/// (<see cref="CredentialLookups.Refresh"/>): a credential in steady use is answered from the cache
+/// across its TTL instead of waiting for a lookup every five minutes.</item>
 /// </list>
 /// Asking the auth service on a miss is <see cref="CredentialLookups"/>' job; it stores the answer
 /// here.
@@ -55,16 +59,20 @@ internal sealed class AuthCache
     /// <summary>False while the Redis invalidation subscription is down (entries then live only briefly).</summary>
     public bool InvalidationsLive => _invalidationsLive;
 
-    /// <summary>The hot path: a cached answer, if there is a fresh one.</summary>
-    public bool TryGet(CredentialKey key, out GatewayPrincipal? principal)
+    /// <summary>
+    /// The hot path: a cached answer, if there is a fresh one. <paramref name="refreshDue"/> is true
+    /// for the one hit that should start the entry's background revalidation.
+    /// </summary>
+    public bool TryGet(CredentialKey key, out GatewayPrincipal? principal, out bool refreshDue)
     {
         var now = timeProvider.GetUtcNow().UtcTicks;
-        if (_positive.TryGetValue(key, out var entry))
+        if (_positive.TryGetValue(key, out var entry) && TryUse(entry, now, out principal, out refreshDue))
         {
-            return TryUse(entry, now, out principal);
+            return true;
         }
 
         principal = null;
+        refreshDue = false;
         if (_negative.IsFresh(key, now))
         {
             metrics.AuthCacheNegativeHit();
@@ -78,24 +86,29 @@ internal sealed class AuthCache
     /// Only a fresh positive answer (counted as a hit); anything else is left, uncounted, to
     /// <see cref="TryGet"/> and <see cref="CredentialLookups"/>.
     /// </summary>
-    public bool TryGetValid(CredentialKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out GatewayPrincipal? principal)
+    public bool TryGetValid(CredentialKey key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out GatewayPrincipal? principal, out bool refreshDue)
     {
         principal = null;
-        return _positive.TryGetValue(key, out var entry) && TryUse(entry, timeProvider.GetUtcNow().UtcTicks, out principal);
+        refreshDue = false;
+        return _positive.TryGetValue(key, out var entry) && TryUse(entry, timeProvider.GetUtcNow().UtcTicks, out principal, out refreshDue);
     }
 
     /// <summary>The entry's principal if the entry is still fresh (a hit, counted and marked used).</summary>
-    private bool TryUse(Entry entry, long now, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out GatewayPrincipal? principal)
+    private bool TryUse(Entry entry, long now, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out GatewayPrincipal? principal, out bool refreshDue)
     {
-        var expires = _invalidationsLive ? entry.ExpiresAtTicks : Math.Min(entry.ExpiresAtTicks, entry.CachedAtTicks + options.CurrentValue.DegradedTtl.Ticks);
+        var live = _invalidationsLive;
+        var expires = live ? entry.ExpiresAtTicks : Math.Min(entry.ExpiresAtTicks, entry.CachedAtTicks + options.CurrentValue.DegradedTtl.Ticks);
         if (now >= expires)
         {
             principal = null;
+            refreshDue = false;
             return false;
         }
 
         entry.LastAccessTicks = now;
         principal = entry.Principal;
+        // Not while invalidations are down: entries then live seconds and misses re-check them anyway.
+        refreshDue = live && now >= entry.RefreshAtTicks && entry.ClaimRefresh();
         metrics.AuthCacheHit();
         return true;
     }
@@ -170,7 +183,7 @@ internal sealed class AuthCache
                     expires = Math.Min(expires, tokenExpiry.UtcTicks);
                 }
 
-                var entry = new Entry(result.Principal!, now, expires);
+                var entry = new Entry(result.Principal!, now, expires, expires - (long)((expires - now) * settings.RefreshAhead));
                 if (_positive.TryGetValue(key, out var previous) && _positive.TryUpdate(key, entry, previous))
                 {
                     Interlocked.Add(ref _bytes, entry.Bytes - previous.Bytes);
@@ -188,6 +201,13 @@ internal sealed class AuthCache
                 break;
 
             case AuthLookupStatus.Invalid:
+                // A refresh can learn that a cached credential has stopped being valid (expired,
+                // or revoked while this replica missed the invalidation): the old answer goes.
+                if (_positive.TryRemove(key, out var stale))
+                {
+                    Interlocked.Add(ref _bytes, -stale.Bytes);
+                }
+
                 _negative.Add(key, now + settings.NegativeTtl.Ticks);
                 break;
         }
@@ -234,17 +254,29 @@ internal sealed class AuthCache
         }
     }
 
-    private sealed class Entry(GatewayPrincipal principal, long cachedAtTicks, long expiresAtTicks)
+    private sealed class Entry(GatewayPrincipal principal, long cachedAtTicks, long expiresAtTicks, long refreshAtTicks)
     {
+        private int _refreshClaimed;
+
         public GatewayPrincipal Principal { get; } = principal;
 
         public long CachedAtTicks { get; } = cachedAtTicks;
 
         public long ExpiresAtTicks { get; } = expiresAtTicks;
 
+        /// <summary>From here on a hit asks for a background revalidation.</summary>
+        public long RefreshAtTicks { get; } = refreshAtTicks;
+
         public int Bytes { get; } = principal.ApproximateBytes;
 
         // Written without synchronisation on hits: a slightly stale value only perturbs LRU order.
         public long LastAccessTicks { get; set; } = cachedAtTicks;
+
+        /// <summary>
+        /// True for the first caller only: one revalidation per entry. Its answer replaces the entry
+        /// (a fresh claim with it); if it got none (auth unavailable, no free slot) the entry simply
+        /// expires and the next request is an ordinary miss.
+        /// </summary>
+        public bool ClaimRefresh() => Interlocked.Exchange(ref _refreshClaimed, 1) == 0;
     }
 }

@@ -22,6 +22,14 @@ internal sealed class AuthCacheOptions
     public double PositiveTtlJitter { get; set; } = 0.2;
 
     /// <summary>
+    /// Share of an entry's life, at its end, in which a request served from it also has it
+    /// revalidated in the background (once): a credential used at least once in that window never
+    /// makes a request wait for the auth service. 0 turns refresh-ahead off.
+    /// </summary>
+    [Range(0.0, 0.5)]
+    public double RefreshAhead { get; set; } = 0.2;
+
+    /// <summary>
     /// Positive TTL while the Redis invalidation subscription is down: revocations could be missed,
     /// so answers are re-checked this often until it is back.
     /// </summary>

@@ -17,16 +17,26 @@ namespace Gateway.Proxy.Authentication;
 /// created per request, three tasks, a ticket and a result): about 1.4 KB allocated per request,
 /// against one small feature object here (figures in the README's performance section).
 /// </remarks>
-internal sealed class CachedAuthentication(AuthCache cache)
+internal sealed class CachedAuthentication(AuthCache cache, CredentialLookups lookups)
 {
     /// <summary>True when the request's credential was a valid cache hit and the request is now authenticated.</summary>
     public bool TryAuthenticate(HttpContext context)
     {
         if (CredentialReader.Read(context.Request.Headers, out var source, out var credential, out _) != CredentialPresence.Present
-            || !CredentialReader.IsLookupCandidate(credential)
-            || !cache.TryGetValid(CredentialReader.KeyOf(context, source, credential), out var principal))
+            || !CredentialReader.IsLookupCandidate(credential))
         {
             return false;
+        }
+
+        var key = CredentialReader.KeyOf(context, source, credential);
+        if (!cache.TryGetValid(key, out var principal, out var refreshDue))
+        {
+            return false;
+        }
+
+        if (refreshDue)
+        {
+            lookups.Refresh(key, CredentialReader.Text(source, credential), context);
         }
 
         // Per request, never shared: the features have setters (HttpContext.User writes through them).

@@ -25,6 +25,12 @@ namespace Gateway.Proxy.Authentication;
 /// </list>
 /// A refusal of the leader's own client says nothing about the other askers' clients: they ask
 /// again, leading themselves.
+/// <para>
+/// <see cref="Refresh"/> revalidates a credential the cache still holds, when the cache says it is
+/// due, without anyone waiting for it: only if a slot is free at once (it never queues ahead of a
+/// miss), without the failed-credential budget (the credential was valid), and sharing its call
+/// with any miss that arrives meanwhile.
+/// </para>
 /// </summary>
 internal sealed class CredentialLookups(
     AuthCache cache,
@@ -63,6 +69,31 @@ internal sealed class CredentialLookups(
         }
     }
 
+    /// <summary>
+    /// Starts the background revalidation of a cached credential (see <see cref="AuthCache.TryGet"/>'s
+    /// <c>refreshDue</c>); returns at once. Nothing is started when a lookup of it is already in
+    /// flight, or when no lookup slot of the request's client and of the replica is free right now.
+    /// </summary>
+    public void Refresh(CredentialKey key, string credential, HttpContext request)
+    {
+        var completion = new TaskCompletionSource<AuthLookup>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_inflight.TryAdd(key, completion.Task))
+        {
+            return;
+        }
+
+        var ticket = admission.TryEnter(clients.Key(request));
+        if (!ticket.Admitted)
+        {
+            // A miss that joined meanwhile asks again, leading itself (a refusal of no one's client).
+            Finish(key, completion, AuthLookup.Refused(LookupRefusal.None, TimeSpan.Zero));
+            return;
+        }
+
+        metrics.AuthCacheRefresh();
+        _ = AskAsync(key, credential, budget: null, ticket, completion);
+    }
+
     private async Task<AuthLookup> LeadAsync(
         CredentialKey key, string credential, HttpContext request, TaskCompletionSource<AuthLookup> completion, CancellationToken cancellationToken)
     {
@@ -98,7 +129,7 @@ internal sealed class CredentialLookups(
         return await completion.Task.WaitAsync(cancellationToken);
     }
 
-    private async Task AskAsync(CredentialKey key, string credential, RateLimitLease budget, LookupAdmission.Ticket ticket, TaskCompletionSource<AuthLookup> completion)
+    private async Task AskAsync(CredentialKey key, string credential, RateLimitLease? budget, LookupAdmission.Ticket ticket, TaskCompletionSource<AuthLookup> completion)
     {
         var generation = cache.Generation;
         AuthLookup result;
@@ -117,7 +148,7 @@ internal sealed class CredentialLookups(
             ticket.Dispose();
         }
 
-        if (result.Status == AuthLookupStatus.Valid || !result.Sent)
+        if (budget is not null && (result.Status == AuthLookupStatus.Valid || !result.Sent))
         {
             // Not a failure, or nothing was asked (the breaker is open): the permit goes back (the
             // lease, never the request, which may be gone). A call that went out and got no answer

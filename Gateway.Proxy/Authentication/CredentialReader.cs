@@ -64,6 +64,10 @@ internal static class CredentialReader
         return CredentialPresence.Present;
     }
 
+    /// <summary>The credential as a string for the auth service: the header value itself when it is nothing else.</summary>
+    public static string Text(string source, ReadOnlySpan<char> credential) =>
+        credential.Length == source.Length ? source : credential.ToString();
+
     /// <summary>Wrong shape, oversized, control characters: no lookup, no network call.</summary>
     public static bool IsLookupCandidate(ReadOnlySpan<char> credential) =>
         credential.Length <= CredentialKey.MaxCredentialLength && CredentialShape.IsPlausible(credential);

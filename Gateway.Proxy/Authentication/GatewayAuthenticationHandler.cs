@@ -48,18 +48,22 @@ internal sealed partial class GatewayAuthenticationHandler(
         }
 
         var cacheKey = CredentialReader.KeyOf(Context, source, credential);
-        if (cache.TryGet(cacheKey, out var principal))
+        if (cache.TryGet(cacheKey, out var principal, out var refreshDue))
         {
             if (principal is null)
             {
                 return Rejected("The credential is not valid.");
             }
 
+            if (refreshDue)
+            {
+                lookups.Refresh(cacheKey, CredentialReader.Text(source, credential), Context);
+            }
+
             return principal.Authenticated;
         }
 
-        var credentialText = credential.Length == source.Length ? source : credential.ToString();
-        return ValidateAsync(cacheKey, credentialText);
+        return ValidateAsync(cacheKey, CredentialReader.Text(source, credential));
     }
 
     private async Task<AuthenticateResult> ValidateAsync(CredentialKey key, string credential)

@@ -82,6 +82,31 @@ internal sealed class LookupAdmission : IDisposable
         return new Ticket(clientLease, totalLease, LookupRefusal.None, this);
     }
 
+    /// <summary>
+    /// A slot only if one of the client's and one of the replica's is free right now (no queue:
+    /// a limiter with waiters refuses, so this never goes ahead of a miss that waits).
+    /// </summary>
+    public Ticket TryEnter(string client)
+    {
+        var clientLease = _perClient.AttemptAcquire(client);
+        if (!clientLease.IsAcquired)
+        {
+            clientLease.Dispose();
+            return new Ticket(null, null, LookupRefusal.ClientBusy, this);
+        }
+
+        var totalLease = _total.AttemptAcquire();
+        if (!totalLease.IsAcquired)
+        {
+            totalLease.Dispose();
+            clientLease.Dispose();
+            return new Ticket(null, null, LookupRefusal.Busy, this);
+        }
+
+        Interlocked.Increment(ref _inFlight);
+        return new Ticket(clientLease, totalLease, LookupRefusal.None, this);
+    }
+
     /// <summary>The lease, or a refusal when the wait ran out (the caller's own cancellation still throws).</summary>
     private static async ValueTask<RateLimitLease> AcquireAsync(ValueTask<RateLimitLease> acquire, CancellationToken callerToken)
     {

@@ -19,7 +19,7 @@ internal static class DiagnosticsApi
                 Environment.MachineName + ":" + Environment.ProcessId,
                 new AuthCacheDiagnostics(
                     cache.Count, cache.ApproximateBytes, cache.NegativeCount, cache.InvalidationsLive,
-                    counters.CacheHits, counters.CacheNegativeHits, counters.CacheMisses, counters.CacheEvictions),
+                    counters.CacheHits, counters.CacheNegativeHits, counters.CacheMisses, counters.CacheEvictions, counters.CacheRefreshes),
                 new AuthServiceDiagnostics(
                     counters.AuthServiceCalls, counters.AuthServiceErrors, counters.BreakerState, lookups.InFlight,
                     counters.LookupsRefusedOverBudget, counters.LookupsRefusedClientBusy, counters.LookupsRefusedBusy),
@@ -34,7 +34,7 @@ internal static class DiagnosticsApi
         string Replica, AuthCacheDiagnostics AuthCache, AuthServiceDiagnostics AuthService, AccountsDiagnostics Accounts, ProxyMetrics.RateLimitCounters RateLimiting);
 
     internal sealed record AuthCacheDiagnostics(
-        int Entries, long ApproximateBytes, int NegativeEntries, bool InvalidationsLive, long Hits, long NegativeHits, long Misses, long Evictions);
+        int Entries, long ApproximateBytes, int NegativeEntries, bool InvalidationsLive, long Hits, long NegativeHits, long Misses, long Evictions, long Refreshes);
 
     /// <summary>
     /// <c>ValidateToken</c> calls, and the cache misses answered without one: over the client's

@@ -47,6 +47,7 @@ internal sealed class ProxyMetrics
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _authCacheLookups;
     private readonly Counter<long> _authCacheEvictions;
+    private readonly Counter<long> _authCacheRefreshes;
     private readonly Counter<long> _authServiceCalls;
     private readonly Counter<long> _authServiceErrors;
     private readonly Counter<long> _lookupsRefused;
@@ -73,6 +74,7 @@ internal sealed class ProxyMetrics
     private long _cacheNegativeHits;
     private long _cacheMisses;
     private long _cacheEvictions;
+    private long _cacheRefreshes;
     private long _authCalls;
     private long _authErrors;
     private int _breakerState;
@@ -87,6 +89,8 @@ internal sealed class ProxyMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
         _authCacheLookups = meter.CreateCounter<long>("gateway.proxy.auth_cache.lookups", "{lookup}", "Auth cache lookups by result (hit, negative_hit, miss).");
         _authCacheEvictions = meter.CreateCounter<long>("gateway.proxy.auth_cache.evictions", "{entry}", "Positive entries evicted to stay within bounds.");
+        _authCacheRefreshes = meter.CreateCounter<long>(
+            "gateway.proxy.auth_cache.refreshes", "{lookup}", "Cached credentials revalidated in the background before they expired (refresh-ahead).");
         _authServiceCalls = meter.CreateCounter<long>("gateway.proxy.auth_service.calls", "{call}", "ValidateToken calls made to the auth service.");
         _authServiceErrors = meter.CreateCounter<long>("gateway.proxy.auth_service.errors", "{call}", "ValidateToken calls that gave no definitive answer, by reason.");
         _lookupsRefused = meter.CreateCounter<long>(
@@ -135,6 +139,12 @@ internal sealed class ProxyMetrics
     {
         Interlocked.Increment(ref _cacheEvictions);
         _authCacheEvictions.Add(1);
+    }
+
+    public void AuthCacheRefresh()
+    {
+        Interlocked.Increment(ref _cacheRefreshes);
+        _authCacheRefreshes.Add(1);
     }
 
     public void AuthServiceCall()
@@ -205,6 +215,7 @@ internal sealed class ProxyMetrics
         Interlocked.Read(ref _cacheNegativeHits),
         Interlocked.Read(ref _cacheMisses),
         Interlocked.Read(ref _cacheEvictions),
+        Interlocked.Read(ref _cacheRefreshes),
         Interlocked.Read(ref _authCalls),
         Interlocked.Read(ref _authErrors),
         Volatile.Read(ref _breakerState) switch { 1 => "open", 2 => "half-open", _ => "closed" },
@@ -217,6 +228,6 @@ internal sealed class ProxyMetrics
     internal sealed record RateLimitCounters(IReadOnlyDictionary<string, long> Decisions, long RedisCalls, string BreakerState);
 
     internal readonly record struct AuthCounters(
-        long CacheHits, long CacheNegativeHits, long CacheMisses, long CacheEvictions, long AuthServiceCalls, long AuthServiceErrors, string BreakerState,
+        long CacheHits, long CacheNegativeHits, long CacheMisses, long CacheEvictions, long CacheRefreshes, long AuthServiceCalls, long AuthServiceErrors, string BreakerState,
         long LookupsRefusedOverBudget, long LookupsRefusedClientBusy, long LookupsRefusedBusy, long Logins, long LoginsThrottled);
 }

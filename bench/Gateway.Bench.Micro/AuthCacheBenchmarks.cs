@@ -24,7 +24,7 @@ public class AuthCacheBenchmarks
         _key = CredentialKey.From(Token);
         // Primed as a first request's lookup leaves it: the answer stored.
         _cache.Store(_key, AuthLookup.Valid(Shared.Principal(), null), _cache.Generation);
-        if (!_cache.TryGet(_key, out _))
+        if (!_cache.TryGet(_key, out _, out _))
         {
             throw new InvalidOperationException("the auth cache was not primed");
         }
@@ -39,14 +39,14 @@ public class AuthCacheBenchmarks
     [Benchmark(Description = "AuthCache.TryGet, hit (key precomputed)")]
     public object? TryGetHit()
     {
-        _cache!.TryGet(_key, out var principal);
+        _cache!.TryGet(_key, out var principal, out _);
         return principal;
     }
 
     [Benchmark(Baseline = true, Description = "cache hit: CredentialKey.From + AuthCache.TryGet")]
     public object? KeyAndTryGet()
     {
-        _cache!.TryGet(CredentialKey.From(Token.AsSpan()), out var principal);
+        _cache!.TryGet(CredentialKey.From(Token.AsSpan()), out var principal, out _);
         return principal;
     }
 }

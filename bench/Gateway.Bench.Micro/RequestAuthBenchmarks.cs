@@ -32,14 +32,15 @@ public class RequestAuthBenchmarks
     public void Setup()
     {
         (var metrics, _metricServices) = Shared.CreateMetrics();
-        var cache = new AuthCache(new FixedOptionsMonitor<AuthCacheOptions>(new AuthCacheOptions()), metrics, TimeProvider.System);
+        // No refresh-ahead: the benchmark measures hits, and no lookup path exists here.
+        var cache = new AuthCache(new FixedOptionsMonitor<AuthCacheOptions>(new AuthCacheOptions { RefreshAhead = 0 }), metrics, TimeProvider.System);
         cache.Store(CredentialKey.From(Token), AuthLookup.Valid(Shared.Principal(), null), cache.Generation);
-        if (!cache.TryGetValid(CredentialKey.From(Token), out _))
+        if (!cache.TryGetValid(CredentialKey.From(Token), out _, out _))
         {
             throw new InvalidOperationException("the auth cache was not primed");
         }
 
-        _authentication = new CachedAuthentication(cache);
+        _authentication = new CachedAuthentication(cache, lookups: null!);
         var services = new ServiceCollection().AddLogging();
         services.AddAuthorization();
         _services = services.BuildServiceProvider();

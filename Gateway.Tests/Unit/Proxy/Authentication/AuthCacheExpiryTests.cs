@@ -60,5 +60,5 @@ public sealed class AuthCacheExpiryTests : IAsyncDisposable
         Assert.Equal(0, Fresh(keys));
     }
 
-    private int Fresh(CredentialKey[] keys) => keys.Count(key => _cache.TryGetValid(key, out _));
+    private int Fresh(CredentialKey[] keys) => keys.Count(key => _cache.TryGetValid(key, out _, out _));
 }

@@ -1,5 +1,4 @@
 using Gateway.Proxy.Authentication;
-using Gateway.Proxy.Telemetry;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features.Authentication;
@@ -26,15 +25,7 @@ public sealed class CachedAuthenticationTests : IAsyncDisposable
 
     public CachedAuthenticationTests()
     {
-        _services = new ServiceCollection()
-            .AddMetrics()
-            .AddOptions()
-            .AddSingleton<ProxyMetrics>()
-            .AddSingleton<IAuthValidator>(_validator)
-            .AddSingleton(TimeProvider.System)
-            .AddSingleton<AuthCache>()
-            .AddSingleton<CachedAuthentication>()
-            .BuildServiceProvider();
+        _services = AuthServices.Build(_validator, TimeProvider.System);
         _cache = _services.GetRequiredService<AuthCache>();
         _authentication = _services.GetRequiredService<CachedAuthentication>();
     }

@@ -1,11 +1,7 @@
 using System.Net;
 using Gateway.Proxy.Authentication;
-using Gateway.Proxy.RateLimiting;
-using Gateway.Proxy.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace Gateway.Tests.Unit.Proxy.Authentication;
 
@@ -23,24 +19,11 @@ public sealed class CredentialLookupsTests : IAsyncDisposable
 
     public CredentialLookupsTests()
     {
-        var builder = Host.CreateApplicationBuilder();
-        builder.AddClientAddresses();
-        var services = builder.Services.AddMetrics().AddOptions();
-        services.Configure<LookupAdmissionOptions>(o =>
+        _services = AuthServices.Build(_validator, TimeProvider.System, admission: o =>
         {
             o.MaxConcurrentPerClient = 2;
             o.QueueTimeout = TimeSpan.FromMilliseconds(50);
         });
-        _services = services
-            .AddSingleton<ProxyMetrics>()
-            .AddSingleton<IAuthValidator>(_validator)
-            .AddSingleton(TimeProvider.System)
-            .AddSingleton<LookupAdmission>()
-            .AddSingleton<AuthCache>()
-            // No failed-credential policy configured: the limiter never needs its partitioner.
-            .AddSingleton(new FailedCredentialLimiter(Options.Create(new RateLimitingOptions()), partitioner: null!))
-            .AddSingleton<CredentialLookups>()
-            .BuildServiceProvider();
         _lookups = _services.GetRequiredService<CredentialLookups>();
         _admission = _services.GetRequiredService<LookupAdmission>();
     }
