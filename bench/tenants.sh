@@ -23,7 +23,7 @@ usage() {
   cat <<EOF
 Usage: bench/tenants.sh [--quick] [--no-build] [--keys N] [--users N] [--zipf S] [--anonymous-share P]
                         [--duration S] [--warmup S] [--settle S] [--rounds N] [--connections N] [--rate R]
-                        [--client-addresses N] [--prime]
+                        [--client-addresses N] [--no-prime] [--auth-ttl M]
                         [--modes LIST] [--references LIST] [--plan NAME=L/W@SHARE]... [--keep-json DIR]
 
   --quick              smoke run: 1,000 keys, plans with 2 s windows, 2 s warm-up passes and one
@@ -53,22 +53,32 @@ Usage: bench/tenants.sh [--quick] [--no-build] [--keys N] [--users N] [--zipf S]
                        a per-user limit no run reaches, no anonymous share)
   --plan NAME=L/W@S    a plan: L requests per W seconds for a share S of the users (repeatable;
                        default free=600/10@0.8 pro=3000/10@0.2, with --quick free=120/2@0.8 pro=600/2@0.2)
-  --prime              before the warm-up, send every credential once through every proxy, so that
-                       no row starts with more uncached keys than another (slow on a shared core:
-                       every lookup of a cold proxy; the auth cache keeps them 5 minutes)
+  --no-prime           skip sending every credential once through every proxy before the warm-up (then
+                       rows start with different numbers of uncached keys; the tail keys' first lookups
+                       land in the rounds)
+  --auth-ttl M         minutes a positive auth answer is cached, by the gateway rows and the nginx peer
+                       alike (default 60: longer than the run). Each row idles while the others are
+                       measured (about 4 minutes a cycle); with the shipped 5 minutes, the keys a row
+                       learned in one round expire before its next one, a wave of lookups no
+                       continuously loaded replica sees (there, refresh-ahead revalidates keys in use
+                       before they expire). What misses cost is bench/cold-start.sh's subject; 5 gives
+                       the shipped TTL
   --keep-json DIR      copy every measurement's JSON summary (per-key counts included) to DIR
 
 Environment: BENCH_CLIENT_CPUS / BENCH_SERVER_CPUS override the taskset CPU lists (default 0 and 1).
+BENCH_PERF_ROWS=LIST with BENCH_PERF_DIR=DIR: in the last round, perf samples the first proxy of each
+listed row (cpu-clock, call graphs, as bench/profile.sh) and DIR gets its stacks and a measurements
+line for bench/profile-report.py (see bench/README.md).
 EOF
 }
 
 # --- options --------------------------------------------------------------------------------
 command_line="bench/tenants.sh${*:+ $*}"
 quick=0 build=1 keys=10000 users= zipf=1.0 anonymous_share=0.1 duration=30 warmup=15 settle=120 rounds=3
-connections=64 rate= modes=strict,batched,approximate references=yarp,nginx,hotkey keep_json= plans=() client_addresses=256 prime=0
+connections=64 rate= modes=strict,batched,approximate references=yarp,nginx,hotkey keep_json= plans=() client_addresses=256 prime=1 auth_ttl=60
 # --quick only changes the defaults, so '--quick --rounds 2' means what it says.
 for arg in "$@"; do
-  if [[ $arg == --quick ]]; then quick=1 keys=1000 duration=6 warmup=2 rounds=1; fi
+  if [[ $arg == --quick ]]; then quick=1 keys=1000 duration=6 warmup=2 rounds=1 prime=0; fi
 done
 while (($#)); do
   case $1 in
@@ -90,14 +100,17 @@ while (($#)); do
     --plan) plans+=("${2:?}"); shift ;;
     --keep-json) keep_json=${2:?}; shift ;;
     --prime) prime=1 ;;
+    --no-prime) prime=0 ;;
+    --auth-ttl) auth_ttl=${2:?}; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "Unknown option: $1" >&2; usage >&2; exit 2 ;;
   esac
   shift
 done
-for n in "$keys" "$duration" "$warmup" "$settle" "$rounds" "$connections" ${users:+"$users"} ${rate:+"$rate"}; do
+for n in "$keys" "$duration" "$warmup" "$settle" "$rounds" "$connections" "$auth_ttl" ${users:+"$users"} ${rate:+"$rate"}; do
   [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "Options take positive integers, got '$n'." >&2; exit 2; }
 done
+((auth_ttl <= 60)) || { echo "--auth-ttl takes 1 to 60 (minutes), got '$auth_ttl'." >&2; exit 2; }
 [[ $client_addresses =~ ^[0-9]+$ ]] && ((client_addresses <= 62500)) || { echo "--client-addresses takes 0 to 62500, got '$client_addresses'." >&2; exit 2; }
 [[ $zipf =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "--zipf takes a number, got '$zipf'." >&2; exit 2; }
 [[ $anonymous_share =~ ^(0(\.[0-9]+)?|1(\.0+)?)$ ]] || { echo "--anonymous-share takes a number from 0 to 1, got '$anonymous_share'." >&2; exit 2; }
@@ -121,6 +134,9 @@ done
 if [[ -n $keep_json ]]; then mkdir -p "$keep_json"; keep_json=$(cd "$keep_json" && pwd); fi
 
 # --- prerequisites ---------------------------------------------------------------------------
+# Profiling (BENCH_PERF_ROWS): JIT-compiled frames named through the runtime's perf map, framework
+# code JIT-compiled too (not ReadyToRun), as bench/profile.sh does; every row alike.
+[[ -n ${BENCH_PERF_ROWS:-} ]] && dotnet_settings+=(DOTNET_PerfMapEnabled=3 DOTNET_PerfMapShowOptimizationTiers=1 DOTNET_EnableWriteXorExecute=0 DOTNET_ReadyToRun=0)
 "$REPO_DIR/scripts/prerequisites.sh" test
 [[ " ${reference_list[*]} " == *" nginx "* ]] && "$REPO_DIR/scripts/prerequisites.sh" bench
 tools=(dotnet redis-server redis-cli taskset getconf)
@@ -181,6 +197,7 @@ row_load_args() { # row
 row_env() { # row
   local mode=$1 policy="tenant-$1" anon="tenant-anon-$1"
   echo "Gateway__RateLimiting__Replicas=2"
+  echo "Gateway__AuthCache__PositiveTtl=$(printf '%02d:%02d:00' $((auth_ttl / 60)) $((auth_ttl % 60)))"
   [[ $mode == off ]] && return 0
   if [[ $mode == hotkey ]]; then
     echo "ReverseProxy__Routes__api__RateLimiterPolicy=$policy"
@@ -222,7 +239,7 @@ gateway_auth_env=(Gateway__AuthService__Address="http://127.0.0.1:$auth_grpc_por
 # proxy's one core share), in front of the same backend and, through a token-check service
 # (bench/Gateway.Bench.TokenCheck: ValidateToken over gRPC, 200 with the identity in headers or
 # 401), the same auth service. auth_request caches the check's answers per credential
-# (proxy_cache: 200s for 5 minutes like the gateway's auth cache, 401s 10 s, proxy_cache_lock as
+# (proxy_cache: 200s for --auth-ttl minutes like the gateway's auth cache, 401s 10 s, proxy_cache_lock as
 # single flight). limit_req runs in nginx's preaccess phase, before auth_request (access phase), so
 # its key is the raw credential header and its rate one for every plan: the first --plan's
 # (L/W, per second), with a second's worth of burst, nodelay. A 429 carries RateLimit-Policy so
@@ -288,7 +305,7 @@ http {
       proxy_set_header Connection "";
       proxy_cache auth;
       proxy_cache_key "\$http_authorization|\$http_x_api_key";
-      proxy_cache_valid 200 5m;
+      proxy_cache_valid 200 ${auth_ttl}m;
       proxy_cache_valid 401 10s;
       proxy_cache_lock on;
     }
@@ -512,11 +529,31 @@ measure() { # row seconds round|label
   diag_before=$(row_diagnostics "$row")
   redis_before=$(redis_stats)
   core_before=$(core_busy_ticks) ours_before=$(our_ticks)
+  local perf_pid='' perf_target='' cpu_before=0
+  if [[ -n ${BENCH_PERF_ROWS:-} && $round == "$rounds" && ",$BENCH_PERF_ROWS," == *",$row,"* ]]; then
+    perf_target=pid_gw_${row}_1
+    perf_target=${!perf_target}
+    "${client_pin[@]}" perf record -q -e cpu-clock -F 1999 -g -p "$perf_target" -o "$work_dir/$row.perf.data" -- sleep "$seconds" >"$work_dir/$row.perf.log" 2>&1 &
+    perf_pid=$!
+    cpu_before=$(tree_ticks "$perf_target")
+  fi
   # In the background so that a signal reaches the trap at once, not after the measurement.
   "${client_pin[@]}" "${tenants_tool[@]}" "${args[@]}" >"$out.json" 2>"$out.log" &
   client_pid=$!
   wait "$client_pid" || { cat "$out.log" >&2; die "the load tool failed against row '$row'"; }
   client_pid=
+  if [[ -n $perf_pid ]]; then
+    local cpu_after
+    cpu_after=$(tree_ticks "$perf_target")
+    wait "$perf_pid" || { cat "$work_dir/$row.perf.log" >&2; die "perf record failed for row '$row'"; }
+    mkdir -p "${BENCH_PERF_DIR:?BENCH_PERF_DIR is needed with BENCH_PERF_ROWS}"
+    "${client_pin[@]}" perf script -i "$work_dir/$row.perf.data" -F comm,tid,period,ip,sym,dso 2>/dev/null | gzip -1 >"$BENCH_PERF_DIR/$row.stacks.gz"
+    # Half of the pair's requests went to this proxy (the load tool alternates).
+    awk -v OFS='\t' -v row="$row" -v line="$(sed -n 's/^TENANTS //p' "$out.log")" -v seconds="$seconds" \
+      -v cpu_us=$(((cpu_after - cpu_before) * (1000000 / clk_tck))) '
+      BEGIN { n = split(line, kv, " "); for (i = 1; i <= n; i++) { split(kv[i], p, "="); m[p[1]] = p[2] }
+              half = int(m["requests"] / 2); print row, half, seconds, half / seconds, m["p50_ms"], m["p99_ms"], "-", cpu_us }' >>"$BENCH_PERF_DIR/measurements.tsv"
+  fi
   core_after=$(core_busy_ticks) ours_after=$(our_ticks)
   redis_after=$(redis_stats)
   diag_after=$(row_diagnostics "$row")
@@ -556,14 +593,15 @@ measure() { # row seconds round|label
 started_at=$(date -u '+%Y-%m-%d %H:%M UTC')
 prime_seconds=()
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-# With --prime, every proxy learns every credential once (each replica has its own auth cache), so
-# no row starts with more cache misses than another. Without it the warm-up passes do most of
-# that, and the rounds see the tail keys' first lookups and the 5-minute revalidations: the auth
-# calls/s column. 16 connections (8 lookups in flight per proxy): lookups of
-# cold proxies and a cold auth service on one shared core can miss the proxies' 300 ms deadline and
-# open their breakers (503); the tool tries those again after a pause.
+# Unless --no-prime, every proxy learns every credential once (each replica has its own auth cache), so
+# no row starts with more cache misses than another, and (with --auth-ttl longer than the run) the
+# rounds measure the limiter, not lookups. Without it the warm-up passes do most of that, and the
+# rounds see the tail keys' first lookups: the auth calls/s column. 16 connections (8 lookups in
+# flight per proxy): lookups of cold proxies and a cold auth service on one shared core can miss
+# the proxies' deadline and open their breakers (503); the tool tries those again after a pause.
 for row in "${row_keys[@]}"; do
   ((prime)) || break
+  [[ $row == yarp ]] && continue
   mapfile -t urls < <(row_urls "$row")
   log "priming the auth caches of row '$row': every credential once through each proxy"
   primed_at=$SECONDS
@@ -687,9 +725,9 @@ errors_total=$(awk -F'\t' '{ s += $19 } END { print s + 0 }' "$results")
 legend="Median of $rounds interleaved round(s) (min–max). Workload: $keys credentials (access tokens and API keys, alternating) of ${users:-$keys} users, \
 plans ${plans[*]} (limit per window @ share of users), popularity Zipf s=$zipf by rank, ${anonymous_share} of the requests anonymous (GET /public/hello), \
 the rest GET /api/hello with the credential; $connections connections$([[ -n $rate ]] && echo ", open loop at $rate req/s" || echo ", closed loop"), \
-requests alternating between the row's two proxies, ${duration} s per measurement after $( ((prime)) && echo "every proxy had seen every credential once, " )2 × ${warmup} s of warm-up$( ((quick)) || echo " and ${settle_window} s passes until each row's JIT had settled"). \
+requests alternating between the row's two proxies, positive auth answers cached ${auth_ttl} min (gateway and nginx alike), ${duration} s per measurement after $( ((prime)) && echo "every proxy had seen every credential once, " )2 × ${warmup} s of warm-up$( ((quick)) || echo " and ${settle_window} s passes until each row's JIT had settled"). \
 × bare YARP, × rate limiting off: req/s ÷ that row's req/s in the same round, median (min–max) of the rounds' ratios. \
-Bare YARP: two bare YARP hosts, credentials ignored, the anonymous share to /api/hello. nginx gateway peer: two nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') instances (one worker each): auth_request to a token-check service (ValidateToken over gRPC) cached per credential (proxy_cache, 200s 5 min, 401s 10 s, proxy_cache_lock), \
+Bare YARP: two bare YARP hosts, credentials ignored, the anonymous share to /api/hello. nginx gateway peer: two nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') instances (one worker each): auth_request to a token-check service (ValidateToken over gRPC) cached per credential (proxy_cache, 200s ${auth_ttl} min, 401s 10 s, proxy_cache_lock), \
 limit_req per credential header at the first plan's rate with a second's burst (nodelay; limit_req runs before auth_request, so one rate for every plan), each instance counting alone; its auth calls/s are the token-check service's. \
 Hot key: the gateway's full chain for the most popular access token alone, no anonymous share, a per-user policy in the default mode with a limit no run reaches. \
 Each row has a proxy pair of its own (Gateway:RateLimiting:Replicas=2); the limited rows run every policy in their mode, a per-credential policy (Partition=ApiKey, the plan's limit) on /api \
@@ -713,7 +751,7 @@ if ((!quick)); then
     echo "| PostgreSQL | $("$(postgres_bin_dir)/postgres" --version | sed 's/^postgres (PostgreSQL) //') (fsync off: throwaway data) |"
     echo "| pinning | $pinning |"
     echo "| load average at start | $load_before |"
-    echo "| priming (every credential through every proxy) | $( ((prime)) && { IFS=,; echo "${prime_seconds[*]}" | sed 's/,/, /g'; } || echo "none (no --prime)") |"
+    echo "| priming (every credential through every proxy) | $( ((prime)) && { IFS=,; echo "${prime_seconds[*]}" | sed 's/,/, /g'; } || echo "none (--no-prime)") |"
     echo "| extra warm-up until the JIT settled | $(settled_summary) |"
     echo "| other processes on the server core | $other_load |"
     echo

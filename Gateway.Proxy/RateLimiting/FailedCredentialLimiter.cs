@@ -47,7 +47,7 @@ internal sealed class FailedCredentialLimiter : PartitionedRateLimiter<HttpConte
                 $"{RateLimitingOptions.SectionName}:FailedCredentialPolicy names '{name}', which must be a configured policy with Partition ClientIp.");
         }
 
-        _perClient = PartitionedRateLimiter.Create<HttpContext, PartitionKey>(context => partitioner.Partition(context, name));
+        _perClient = PartitionedRateLimiter.Create<HttpContext, string>(context => partitioner.Partition(context, name));
     }
 
     /// <summary>False when no failed-credential policy is configured (lookups are then bounded by <see cref="LookupAdmission"/> only).</summary>

@@ -1,3 +1,5 @@
+using System.Threading.RateLimiting;
+
 namespace Gateway.Proxy.RateLimiting;
 
 /// <summary>
@@ -19,8 +21,26 @@ internal static class LimitedRequest
     [ThreadStatic]
     private static HttpContext? t_request;
 
+    [ThreadStatic]
+    private static RateLimiter? t_limiter;
+
     /// <summary>Called by the partition callback, just before the partition's limiter runs.</summary>
-    public static void Set(HttpContext request) => t_request = request;
+    public static void Set(HttpContext request, RateLimiter limiter)
+    {
+        t_request = request;
+        t_limiter = limiter;
+    }
+
+    /// <summary>
+    /// Called by <see cref="PolicyLimiter"/> at its synchronous entry: the limiter of the request's
+    /// partition (the request stays for that limiter's own <see cref="Take"/>).
+    /// </summary>
+    public static RateLimiter TakeLimiter()
+    {
+        var limiter = t_limiter ?? throw new InvalidOperationException("A policy limiter ran without its partition callback: the request has no limiter to decide it.");
+        t_limiter = null;
+        return limiter;
+    }
 
     /// <summary>Called by the limiter at its synchronous entry: the request, and the slot cleared.</summary>
     public static HttpContext? Take()

@@ -25,6 +25,7 @@ internal static class RateLimitingExtensions
             .ValidateOnStart();
         builder.Services.AddRedisRateLimitStore();
         builder.Services.AddSingleton<DistributedRateLimiterFactory>();
+        builder.Services.AddSingleton<PartitionLimiters>();
         builder.Services.AddSingleton<RateLimitPartitioner>();
 
         // Policy names are needed at registration; limits are read per request (plans come with the caller).
@@ -94,25 +95,33 @@ internal readonly record struct PartitionKey(string Policy, string Id, int Limit
 /// <summary>
 /// Chooses the partition of each request: per user or credential (limit from the caller's plan
 /// unless the policy fixes one), or per client address. Resolved once per request; its
-/// dependencies and the limiter factory delegate are held here, not looked up or allocated per call.
+/// dependencies are held here, not looked up per call, and choosing allocates nothing once the
+/// partition's limiter exists.
 /// </summary>
-internal sealed class RateLimitPartitioner
+internal sealed class RateLimitPartitioner(IOptionsMonitor<RateLimitingOptions> options, ClientAddressResolver clients, PartitionLimiters limiters)
 {
-    private readonly IOptionsMonitor<RateLimitingOptions> _options;
-    private readonly ClientAddressResolver _clients;
-    private readonly Func<PartitionKey, RateLimiter> _create;
+    /// <summary>Requests no limiter of the policy counts (see <see cref="Partition"/>).</summary>
+    private static readonly RateLimitPartition<string> NotLimited = RateLimitPartition.GetNoLimiter(string.Empty);
 
-    public RateLimitPartitioner(IOptionsMonitor<RateLimitingOptions> options, ClientAddressResolver clients, DistributedRateLimiterFactory factory)
+    private static readonly Func<string, RateLimiter> PolicyLimiterFactory = _ => PolicyLimiter.Instance;
+
+    /// <summary>
+    /// The partition ASP.NET's middleware sees: one per policy (its <see cref="PolicyLimiter"/>),
+    /// with the request's own limiter handed to it (see <see cref="PartitionLimiters"/> for why).
+    /// </summary>
+    public RateLimitPartition<string> Partition(HttpContext context, string policyName)
     {
-        _options = options;
-        _clients = clients;
-        _create = key => factory.Create(key, options.CurrentValue);
+        if (LimiterOf(context, policyName) is not { } limiter)
+        {
+            return NotLimited;
+        }
+
+        LimitedRequest.Set(context, limiter);
+        return RateLimitPartition.Get(policyName, PolicyLimiterFactory);
     }
 
-    /// <summary>Requests no limiter of the policy counts (see <see cref="Partition"/>).</summary>
-    private static readonly RateLimitPartition<PartitionKey> NotLimited = RateLimitPartition.GetNoLimiter(default(PartitionKey));
-
-    public RateLimitPartition<PartitionKey> Partition(HttpContext context, string policyName)
+    /// <summary>The limiter that counts <paramref name="context"/> under the policy, or null when none does.</summary>
+    private RateLimiter? LimiterOf(HttpContext context, string policyName)
     {
         // A credential that could not be checked (auth service unavailable, lookup refused because
         // slots were busy) on a route that needs one: the challenge answers it (503 or 429 with
@@ -120,10 +129,10 @@ internal sealed class RateLimitPartitioner
         // belongs to nobody it is, and turn "try again shortly" into a 429 for everyone there.
         if (GatewayAuthentication.IsUndecided(context) && RequiresAuthentication(context))
         {
-            return NotLimited;
+            return null;
         }
 
-        var settings = _options.CurrentValue;
+        var settings = options.CurrentValue;
         var policy = settings.Policies[policyName];
         var mode = policy.Mode ?? settings.Mode;
 
@@ -138,13 +147,12 @@ internal sealed class RateLimitPartitioner
         }
         else
         {
-            var address = _clients.Key(context);
+            var address = clients.Key(context);
             var limit = policy.Partition == PartitionBy.ClientIp ? policy.Limit ?? policy.AnonymousLimit : policy.AnonymousLimit;
             key = new PartitionKey(policyName, "ip:" + address, limit, policy.WindowSeconds, mode, policy.FailMode);
         }
 
-        LimitedRequest.Set(context);
-        return RateLimitPartition.Get(key, _create);
+        return limiters.Get(key);
     }
 
     /// <summary>The endpoint authorizes its callers (a YARP route with a policy other than <c>anonymous</c>).</summary>
