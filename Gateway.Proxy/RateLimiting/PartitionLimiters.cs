@@ -25,6 +25,14 @@ internal sealed class PartitionLimiters : IDisposable
 {
     private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Past this many partitions (clients rotating through addresses, say) the sweep forgets every
+    /// limiter idle for one interval, whatever its window, as ASP.NET's partitioned limiter does
+    /// always: a key that comes back then starts from Redis' count (strict, batched) or from the
+    /// next sync (approximate), never from more than its limit locally. About 300 bytes each.
+    /// </summary>
+    internal int MaxPartitions { get; init; } = 1_000_000;
+
     private readonly ConcurrentDictionary<PartitionKey, RateLimiter> _limiters = new();
     private readonly Func<PartitionKey, RateLimiter> _create;
     private readonly ITimer _sweep;
@@ -55,9 +63,10 @@ internal sealed class PartitionLimiters : IDisposable
     /// </summary>
     internal void Sweep()
     {
+        var crowded = _limiters.Count > MaxPartitions;
         foreach (var (key, limiter) in _limiters)
         {
-            var keepFor = TimeSpan.FromSeconds(Math.Max(key.WindowSeconds, SweepInterval.TotalSeconds));
+            var keepFor = crowded ? SweepInterval : TimeSpan.FromSeconds(Math.Max(key.WindowSeconds, SweepInterval.TotalSeconds));
             if (limiter.IdleDuration is { } idle && idle > keepFor)
             {
                 _limiters.TryRemove(new KeyValuePair<PartitionKey, RateLimiter>(key, limiter));

@@ -72,6 +72,20 @@ public sealed class PartitionLimitersTests : IAsyncDisposable
     }
 
     [Fact]
+    public void TooManyPartitions_EveryLimiterIdleForAnIntervalIsForgotten()
+    {
+        using var crowded = new PartitionLimiters(_ => new IdleLimiter(_time), _time, _services.GetRequiredService<ProxyMetrics>()) { MaxPartitions = 2 };
+        for (var i = 0; i < 3; i++)
+        {
+            crowded.Get(Key($"address-{i}", windowSeconds: 3600));
+        }
+
+        _time.Advance(TimeSpan.FromSeconds(11));
+        crowded.Sweep();
+        Assert.Equal(0, crowded.Count);
+    }
+
+    [Fact]
     public void ThePolicyLimiter_DecidesWithTheLimiterItWasHanded_Once()
     {
         var limiter = new IdleLimiter(_time);
