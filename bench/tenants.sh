@@ -389,7 +389,7 @@ http_get_settled() { # port path [header]
 # Each proxy: 401 without a credential on /api, 200 with a seeded token and a seeded API key, the
 # row's policy on the answer (the limiter ran), and the admin token opens its diagnostics.
 for row in "${row_keys[@]}"; do
-  [[ $row == yarp || $row == hotkey ]] && continue # no credentials, or one
+  [[ $row == yarp ]] && continue
   for replica in 1 2; do
     port_var=gw_${row}_${replica}_port port=${!port_var} name=gw-$row-$replica
     response=$(http_get "$port" /api/hello || true)
