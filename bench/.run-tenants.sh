@@ -601,7 +601,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # the proxies' deadline and open their breakers (503); the tool tries those again after a pause.
 for row in "${row_keys[@]}"; do
   ((prime)) || break
-  [[ $row == yarp ]] && continue
+  [[ $row == yarp || $row == hotkey ]] && continue # no credentials, or one
   mapfile -t urls < <(row_urls "$row")
   log "priming the auth caches of row '$row': every credential once through each proxy"
   primed_at=$SECONDS

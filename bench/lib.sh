@@ -328,11 +328,15 @@ wait_postgres() { # name port password database
 }
 
 # Gateway.Auth as the AppHost wires it: gRPC on an h2c-only endpoint, /health on an HTTP/1 one.
+# Without inline socket completions, as the AppHost runs it: with them, Npgsql's multiplexing
+# write loop ran on the socket engine's thread and spin-waited there, which stopped every socket
+# of the process (bench/tenants.sh, 2026-12-03: the auth service stopped answering and accepting
+# for good; the service now turns multiplexing off when it sees the setting).
 start_auth() { # name grpc-port http-port postgres-port postgres-password redis-port redis-password [app-dir]
   log "starting Gateway.Auth: gRPC (h2c) on 127.0.0.1:$2, HTTP/1 health on 127.0.0.1:$3"
   ConnectionStrings__authdb="Host=127.0.0.1;Port=$4;Username=postgres;Password=$5;Database=authdb" \
   ConnectionStrings__redis="127.0.0.1:$6,password=$7" \
-    start_server "$1" "${server_pin[@]}" "${dotnet_env[@]}" -C "${8:-$(app_dir Gateway.Auth)}" "${dotnet_settings[@]}" DOTNET_JitStdOutFile="$(jit_log "$1")" \
+    start_server "$1" "${server_pin[@]}" "${dotnet_env[@]}" -C "${8:-$(app_dir Gateway.Auth)}" "${dotnet_settings[@]}" DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0 DOTNET_JitStdOutFile="$(jit_log "$1")" \
       Kestrel__Endpoints__grpc__Url="http://127.0.0.1:$2" Kestrel__Endpoints__grpc__Protocols=Http2 \
       Kestrel__Endpoints__http__Url="http://127.0.0.1:$3" Kestrel__Endpoints__http__Protocols=Http1 \
       dotnet Gateway.Auth.dll

@@ -30,11 +30,19 @@ internal static class ApplicationServiceExtensions
         // connection: concurrent lookups share connections, writes and reads. Multiplexed commands
         // never change session state, so the pool's reset is skipped and prepared statements live.
         // Its health is the pooled one's (same server, same credentials).
+        //
+        // Not with inline socket completions (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1, a YARP
+        // tuning someone may apply to every service): socket continuations then run on the socket
+        // engine's own thread, Npgsql's multiplexing write loop continued there after opening a
+        // connection and spin-waited, and no socket of the process was served again: the service
+        // stopped answering and accepting for good (dotnet-stack on bench/tenants.sh's auth
+        // service, 2026-12-03). The pooled path is slower, never stuck.
+        var multiplexing = !InlineSocketCompletions();
         builder.AddKeyedNpgsqlDataSource(CredentialStore.DataSourceKey, settings => settings.DisableHealthChecks = true, dataSource =>
         {
             dataSource.ConnectionStringBuilder.Timeout = 3;
             dataSource.ConnectionStringBuilder.CommandTimeout = 5;
-            dataSource.ConnectionStringBuilder.Multiplexing = true;
+            dataSource.ConnectionStringBuilder.Multiplexing = multiplexing;
             dataSource.ConnectionStringBuilder.NoResetOnClose = true;
             dataSource.ConnectionStringBuilder.MaxAutoPrepare = 4;
         });
@@ -99,4 +107,8 @@ internal static class ApplicationServiceExtensions
 
         return app;
     }
+
+    /// <summary>Whether the runtime completes socket operations on its event thread (the same test the runtime makes).</summary>
+    private static bool InlineSocketCompletions() =>
+        Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is "1";
 }

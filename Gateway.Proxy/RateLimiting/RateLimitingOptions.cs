@@ -25,7 +25,7 @@ internal enum RateLimitMode
     /// Each replica reserves a slice of quota atomically (sized to its recent traffic on the key)
     /// and spends it locally until the window ends: still never over the limit, far fewer round
     /// trips, but a replica's unspent slice is lost (under-admission of at most
-    /// replicas × (cap + cap ÷ 4 − 1) per window; README, "Rate limiting").
+    /// replicas × (cap + cap ÷ 4 − 1) per window; docs/architecture.md, "Rate limiting").
     /// </summary>
     Batched,
 
@@ -35,7 +35,7 @@ internal enum RateLimitMode
     /// of all keys to Redis in one script call, learning the others'. Cost per request does not
     /// depend on the number of keys (thousands of quiet tenants cost what one hot key does); a key
     /// may be over-admitted by what the other replicas admit in about one sync interval plus a
-    /// Redis round trip (README, "Rate limiting"; tested in ApproximateAccuracyTests).
+    /// Redis round trip (docs/architecture.md, "Rate limiting"; tested in ApproximateAccuracyTests).
     /// </summary>
     Approximate,
 }
@@ -79,7 +79,7 @@ internal sealed class RateLimitingOptions
 
     /// <summary>
     /// Largest slice a replica reserves in batched mode: at 15,000 requests per second on one key,
-    /// 1,000 means 15 Redis round trips per second (the README's benchmark shows what each costs).
+    /// 1,000 means 15 Redis round trips per second (docs/performance.md shows what each costs).
     /// </summary>
     [Range(1, 10_000)]
     public int MaxBatchSize { get; set; } = 1000;
