@@ -267,7 +267,7 @@ http {
   fastcgi_temp_path $dir/fastcgi;
   uwsgi_temp_path $dir/uwsgi;
   scgi_temp_path $dir/scgi;
-  proxy_cache_path $dir/auth-cache levels=1:2 keys_zone=auth:16m max_size=256m inactive=10m use_temp_path=off;
+  proxy_cache_path $dir/auth-cache levels=1:2 keys_zone=auth:16m max_size=256m inactive=${auth_ttl}m use_temp_path=off;
   limit_req_zone "\$http_authorization\$http_x_api_key" zone=per_credential:32m rate=${rate}r/m;
   limit_req_status 429;
   upstream backend { server 127.0.0.1:$backend_port; keepalive 64; keepalive_requests 1000000; }

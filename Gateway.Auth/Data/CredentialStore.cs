@@ -44,11 +44,20 @@ internal sealed class CredentialStore([FromKeyedServices(CredentialStore.DataSou
         """;
 
     /// <summary>One indexed lookup joining the token, its user and the user's plan.</summary>
+    /// <remarks>
+    /// <paramref name="cancellationToken"/> ends the wait, never the command: on a multiplexed
+    /// connection a command cannot be cancelled alone, and a caller that gave up mid-read (a proxy's
+    /// deadline) broke the connection under every lookup sharing it. bench/tenants.sh showed it as
+    /// bursts of "A previous command on this connection caused an error requiring all pending
+    /// commands on this connection to be aborted" after each cancelled call, enough to open the
+    /// proxies' breakers. The command itself is bounded by the command timeout (5 s).
+    /// </remarks>
     public Task<PrincipalRow?> FindByAccessTokenAsync(byte[] tokenHash, CancellationToken cancellationToken) =>
-        FindAsync(ByAccessToken, tokenHash, cancellationToken);
+        FindAsync(ByAccessToken, tokenHash).WaitAsync(cancellationToken);
 
+    /// <inheritdoc cref="FindByAccessTokenAsync"/>
     public Task<PrincipalRow?> FindByApiKeyAsync(byte[] keyHash, CancellationToken cancellationToken) =>
-        FindAsync(ByApiKey, keyHash, cancellationToken);
+        FindAsync(ByApiKey, keyHash).WaitAsync(cancellationToken);
 
     /// <summary>
     /// Runs both lookups concurrently for credentials that do not exist, a few rounds: opens the
@@ -75,15 +84,15 @@ internal sealed class CredentialStore([FromKeyedServices(CredentialStore.DataSou
     /// while a fresh connection would answer. Up to <see cref="Attempts"/> tries, at once, only for
     /// transient errors.
     /// </summary>
-    private async Task<PrincipalRow?> FindAsync(string sql, byte[] hash, CancellationToken cancellationToken)
+    private async Task<PrincipalRow?> FindAsync(string sql, byte[] hash)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await FindOnceAsync(sql, hash, cancellationToken);
+                return await FindOnceAsync(sql, hash);
             }
-            catch (NpgsqlException ex) when (ex.IsTransient && attempt < Attempts && !cancellationToken.IsCancellationRequested)
+            catch (NpgsqlException ex) when (ex.IsTransient && attempt < Attempts)
             {
             }
         }
@@ -91,12 +100,12 @@ internal sealed class CredentialStore([FromKeyedServices(CredentialStore.DataSou
 
     private const int Attempts = 3;
 
-    private async Task<PrincipalRow?> FindOnceAsync(string sql, byte[] hash, CancellationToken cancellationToken)
+    private async Task<PrincipalRow?> FindOnceAsync(string sql, byte[] hash)
     {
         await using var command = dataSource.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter<byte[]> { NpgsqlDbType = NpgsqlDbType.Bytea, TypedValue = hash });
-        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow);
+        if (!await reader.ReadAsync())
         {
             return null;
         }
