@@ -44,7 +44,7 @@ internal sealed class AuthCache
         this.timeProvider = timeProvider;
         _negative = new NegativeCache(options.CurrentValue.MaxNegativeEntries);
 
-        var meter = metrics.AuthCacheGauges;
+        var meter = metrics.Meter;
         meter.CreateObservableGauge("gateway.proxy.auth_cache.entries", () => Count, "{entry}", "Positive entries in the auth cache.");
         meter.CreateObservableGauge("gateway.proxy.auth_cache.bytes", () => ApproximateBytes, "By", "Approximate memory of positive entries.");
         meter.CreateObservableGauge("gateway.proxy.auth_cache.negative_entries", () => NegativeCount, "{entry}", "Entries in the negative (invalid credential) cache.");

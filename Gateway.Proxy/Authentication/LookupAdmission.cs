@@ -50,7 +50,7 @@ internal sealed class LookupAdmission : IDisposable
             QueueLimit = _options.QueueLimit,
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
-        metrics.AuthCacheGauges.CreateObservableGauge(
+        metrics.Meter.CreateObservableGauge(
             "gateway.proxy.auth_service.lookups_in_flight", () => Volatile.Read(ref _inFlight), "{call}", "Cache misses being validated by the auth service.");
     }
 

@@ -46,7 +46,7 @@ internal sealed class PartitionLimiters : IDisposable
     {
         _create = create;
         _sweep = time.CreateTimer(static state => ((PartitionLimiters)state!).Sweep(), this, SweepInterval, SweepInterval);
-        metrics.AuthCacheGauges.CreateObservableGauge(
+        metrics.Meter.CreateObservableGauge(
             "gateway.proxy.rate_limit.partitions", () => _limiters.Count, "{partition}", "Rate-limit partitions (policy and key) this replica holds a limiter for.");
     }
 

@@ -102,11 +102,11 @@ internal sealed class ProxyMetrics
         _rateLimitDecisions = meter.CreateCounter<long>("gateway.proxy.rate_limit.decisions", "{decision}", "Rate-limit decisions by policy and outcome.");
         _rateLimitRedisCalls = meter.CreateCounter<long>("gateway.proxy.rate_limit.redis_calls", "{call}", "Redis round trips made for rate limiting.");
         meter.CreateObservableGauge("gateway.proxy.rate_limit_breaker.state", () => Volatile.Read(ref _rateLimitBreakerState), description: "Redis rate-limit circuit breaker: 0 closed, 1 open, 2 half-open.");
-        AuthCacheGauges = meter;
+        Meter = meter;
     }
 
-    /// <summary>The meter, for components that register their own observable gauges.</summary>
-    public Meter AuthCacheGauges { get; }
+    /// <summary>The proxy's meter, for components that register observable gauges of their own (auth cache, lookups, rate-limit partitions).</summary>
+    public Meter Meter { get; }
 
     /// <summary>The per-request instrument (the dashboard's per-route table listens to it).</summary>
     public Instrument RequestDuration => _duration;
