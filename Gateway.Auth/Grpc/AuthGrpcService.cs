@@ -1,3 +1,4 @@
+using Gateway.Contracts.Credentials;
 using Gateway.Auth.Data;
 using Gateway.Auth.Invalidation;
 using Gateway.Auth.Security;
@@ -119,7 +120,7 @@ internal sealed partial class AuthGrpcService(
     public override async Task<RevokeTokenResponse> RevokeToken(RevokeTokenRequest request, ServerCallContext context)
     {
         var token = RequestValidation.Credential(request.AccessToken, "access_token");
-        if (Credentials.Classify(token) != CredentialType.AccessToken)
+        if (CredentialFormat.Classify(token) != CredentialType.AccessToken)
         {
             return new RevokeTokenResponse { Revoked = false };
         }

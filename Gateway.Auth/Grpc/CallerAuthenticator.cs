@@ -1,3 +1,4 @@
+using Gateway.Contracts.Credentials;
 using Gateway.Auth.Data;
 using Gateway.Auth.Security;
 using Grpc.Core;

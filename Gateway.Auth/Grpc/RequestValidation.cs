@@ -1,3 +1,4 @@
+using Gateway.Contracts.Credentials;
 using System.Buffers;
 using Grpc.Core;
 
@@ -68,8 +69,8 @@ internal static class RequestValidation
     public static string Credential(string value, string field)
     {
         Required(value, field);
-        return value.Length > Security.Credentials.MaxLength
-            ? throw Invalid(field, $"must be at most {Security.Credentials.MaxLength} characters")
+        return value.Length > CredentialFormat.MaxLength
+            ? throw Invalid(field, $"must be at most {CredentialFormat.MaxLength} characters")
             : Text(value, field);
     }
 

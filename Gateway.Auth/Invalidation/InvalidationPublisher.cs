@@ -1,3 +1,4 @@
+using Gateway.Contracts.Invalidation;
 using StackExchange.Redis;
 
 namespace Gateway.Auth.Invalidation;
@@ -5,7 +6,7 @@ namespace Gateway.Auth.Invalidation;
 /// <summary>
 /// Tells every proxy replica to forget cached answers that just became wrong: a revoked token or
 /// key (<c>cred:&lt;sha256 hex&gt;</c>) or a user whose plan or status changed (<c>user:&lt;id&gt;</c>),
-/// on the Redis channel <see cref="Channel"/>.
+/// in the shared format of <see cref="AuthInvalidations"/>.
 /// </summary>
 /// <remarks>
 /// Best effort by design: when Redis is down the proxies have lost their subscription too and
@@ -14,19 +15,17 @@ namespace Gateway.Auth.Invalidation;
 /// </remarks>
 internal sealed partial class InvalidationPublisher(IConnectionMultiplexer redis, ILogger<InvalidationPublisher> logger)
 {
-    public const string Channel = "gw:auth:invalidations";
-
     public Task CredentialRevokedAsync(byte[] credentialHash) =>
-        PublishAsync("cred:" + Convert.ToHexStringLower(credentialHash));
+        PublishAsync(AuthInvalidations.ForCredential(credentialHash));
 
     public Task UserChangedAsync(Guid userId) =>
-        PublishAsync("user:" + userId.ToString("D"));
+        PublishAsync(AuthInvalidations.ForUser(userId));
 
     private async Task PublishAsync(string message)
     {
         try
         {
-            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(Channel), message).WaitAsync(TimeSpan.FromSeconds(2));
+            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(AuthInvalidations.Channel), message).WaitAsync(TimeSpan.FromSeconds(2));
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

@@ -1,3 +1,4 @@
+using Gateway.Contracts.Credentials;
 using Gateway.Auth.Data;
 using Gateway.Auth.V1;
 
@@ -19,7 +20,7 @@ internal sealed class CredentialValidator(CredentialStore store, TimeProvider ti
 {
     public async Task<CredentialCheck> CheckAsync(string credential, CancellationToken cancellationToken)
     {
-        var type = Credentials.Classify(credential);
+        var type = CredentialFormat.Classify(credential);
         if (type == CredentialType.Unknown)
         {
             return CredentialCheck.Invalid(type, InvalidReason.Unknown);

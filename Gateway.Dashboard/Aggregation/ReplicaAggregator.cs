@@ -1,4 +1,4 @@
-using Gateway.Metrics;
+using Gateway.Contracts.Metrics;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Dashboard.Aggregation;

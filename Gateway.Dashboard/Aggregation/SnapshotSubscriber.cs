@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Gateway.Metrics;
+using Gateway.Contracts.Metrics;
 using StackExchange.Redis;
 
 namespace Gateway.Dashboard.Aggregation;

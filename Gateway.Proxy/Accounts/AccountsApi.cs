@@ -1,5 +1,7 @@
 using Gateway.Auth.V1;
-using Gateway.Proxy.AuthService;
+using Gateway.Contracts.Credentials;
+using Gateway.Proxy.Authentication;
+using Gateway.Proxy.AuthClients;
 using Gateway.Proxy.Limits;
 using Gateway.Proxy.Telemetry;
 using Gateway.ServiceDefaults.ClientAddresses;
@@ -153,19 +155,9 @@ internal static class AccountsApi
     internal static string? BearerToken(HttpContext context)
     {
         var header = context.Request.Headers.Authorization;
-        if (header.Count != 1 || header[0] is not { } value)
-        {
-            return null;
-        }
-
-        const string scheme = "Bearer ";
-        if (value.Length <= scheme.Length || !value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        var token = value[scheme.Length..].Trim();
-        return token.Length is > 0 and <= 256 ? token : null;
+        return header.Count == 1 && BearerHeader.TryParse(header[0], out var token) && token.Length <= CredentialFormat.MaxLength
+            ? CredentialReader.Text(header[0]!, token)
+            : null;
     }
 
     private static IResult MissingBearer(HttpContext context)

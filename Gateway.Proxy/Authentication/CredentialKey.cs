@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
-using System.Text;
+using Gateway.Contracts.Credentials;
 
 namespace Gateway.Proxy.Authentication;
 
@@ -10,15 +9,10 @@ namespace Gateway.Proxy.Authentication;
 /// </summary>
 internal readonly record struct CredentialKey(ulong A, ulong B, ulong C, ulong D)
 {
-    /// <summary>Longest credential the proxy will look up; the auth service never issues longer.</summary>
-    public const int MaxCredentialLength = 256;
-
     public static CredentialKey From(ReadOnlySpan<char> credential)
     {
-        Span<byte> utf8 = stackalloc byte[MaxCredentialLength * 3];
-        var length = Encoding.UTF8.GetBytes(credential, utf8);
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(utf8[..length], hash);
+        Span<byte> hash = stackalloc byte[CredentialFormat.HashLength];
+        CredentialFormat.Hash(credential, hash);
         return FromHash(hash);
     }
 
@@ -27,20 +21,6 @@ internal readonly record struct CredentialKey(ulong A, ulong B, ulong C, ulong D
         BinaryPrimitives.ReadUInt64BigEndian(hash[8..]),
         BinaryPrimitives.ReadUInt64BigEndian(hash[16..]),
         BinaryPrimitives.ReadUInt64BigEndian(hash[24..]));
-
-    /// <summary>Parses the lower-case hex SHA-256 of an invalidation message.</summary>
-    public static bool TryParseHex(ReadOnlySpan<char> hex, out CredentialKey key)
-    {
-        Span<byte> hash = stackalloc byte[32];
-        if (hex.Length != 64 || Convert.FromHexString(hex, hash, out _, out var written) != System.Buffers.OperationStatus.Done || written != 32)
-        {
-            key = default;
-            return false;
-        }
-
-        key = FromHash(hash);
-        return true;
-    }
 
     /// <summary>A short, non-reversible tag for logs (never the credential).</summary>
     public override string ToString() => A.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);

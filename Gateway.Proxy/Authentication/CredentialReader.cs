@@ -1,3 +1,4 @@
+using Gateway.Contracts.Credentials;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Primitives;
 
@@ -23,8 +24,6 @@ internal enum CredentialPresence
 /// </summary>
 internal static class CredentialReader
 {
-    private const string BearerPrefix = "Bearer ";
-
     /// <summary>
     /// The credential of <c>Authorization: Bearer &lt;token&gt;</c> (which wins) or
     /// <c>X-Api-Key: &lt;key&gt;</c>; <paramref name="source"/> is the header value it was read from.
@@ -70,7 +69,7 @@ internal static class CredentialReader
 
     /// <summary>Wrong shape, oversized, control characters: no lookup, no network call.</summary>
     public static bool IsLookupCandidate(ReadOnlySpan<char> credential) =>
-        credential.Length <= CredentialKey.MaxCredentialLength && CredentialShape.IsPlausible(credential);
+        CredentialFormat.Classify(credential) != CredentialType.Unknown;
 
     /// <summary>
     /// The credential's SHA-256, computed once per keep-alive connection for as long as the client
@@ -104,14 +103,12 @@ internal static class CredentialReader
     {
         token = default;
         source = string.Empty;
-        if (authorization.Count != 1 || authorization[0] is not { } value
-            || value.Length <= BearerPrefix.Length || !value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        if (authorization.Count != 1 || authorization[0] is not { } value || !BearerHeader.TryParse(value, out token))
         {
             return false;
         }
 
         source = value;
-        token = value.AsSpan(BearerPrefix.Length).Trim();
-        return !token.IsEmpty;
+        return true;
     }
 }

@@ -1,5 +1,5 @@
 using Gateway.Auth.V1;
-using Gateway.Proxy.AuthService;
+using Gateway.Proxy.AuthClients;
 using Gateway.Proxy.Telemetry;
 using Grpc.Core;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,4 @@
+using Gateway.Contracts.Invalidation;
 using StackExchange.Redis;
 
 namespace Gateway.Proxy.Authentication;
@@ -7,14 +8,12 @@ namespace Gateway.Proxy.Authentication;
 /// key revocation, user disable and plan changes reach every replica within milliseconds.
 /// While the subscription is down the cache shortens its TTL (see <see cref="AuthCache"/>).
 /// </summary>
-/// <remarks>Channel and message format are part of the contract (see protos/gateway/auth/v1/auth.proto).</remarks>
+/// <remarks>Channel and message format are the shared contract of <see cref="AuthInvalidations"/>.</remarks>
 internal sealed partial class InvalidationSubscriber(
     IConnectionMultiplexer redis,
     AuthCache cache,
     ILogger<InvalidationSubscriber> logger) : BackgroundService
 {
-    public const string Channel = "gw:auth:invalidations";
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         redis.ConnectionFailed += OnConnectionFailed;
@@ -29,7 +28,7 @@ internal sealed partial class InvalidationSubscriber(
             {
                 try
                 {
-                    var queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Channel));
+                    var queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(AuthInvalidations.Channel));
                     queue.OnMessage(message => Apply(message.Message));
                     cache.SetInvalidationsLive(redis.IsConnected);
                     break;
@@ -57,18 +56,18 @@ internal sealed partial class InvalidationSubscriber(
 
     internal void Apply(RedisValue message)
     {
-        var text = ((string?)message).AsSpan();
-        if (text.StartsWith("cred:") && CredentialKey.TryParseHex(text[5..], out var key))
+        var invalidation = AuthInvalidations.Parse(((string?)message).AsSpan());
+        switch (invalidation.Target)
         {
-            cache.Invalidate(key);
-        }
-        else if (text.StartsWith("user:") && text.Length > 5)
-        {
-            cache.InvalidateUser(text[5..].ToString());
-        }
-        else
-        {
-            Log.UnknownMessage(logger);
+            case InvalidationTarget.Credential:
+                cache.Invalidate(CredentialKey.FromHash(invalidation.CredentialHash));
+                break;
+            case InvalidationTarget.User:
+                cache.InvalidateUser(invalidation.UserId!);
+                break;
+            default:
+                Log.UnknownMessage(logger);
+                break;
         }
     }
 

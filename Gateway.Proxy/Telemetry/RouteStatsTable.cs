@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Gateway.Metrics;
+using Gateway.Contracts.Metrics;
 
 namespace Gateway.Proxy.Telemetry;
 

@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Gateway.Metrics;
+using Gateway.Contracts.Metrics;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Model;
 using YarpHealth = Yarp.ReverseProxy.Model.DestinationHealth;
-using DestinationHealth = Gateway.Metrics.DestinationHealth;
+using DestinationHealth = Gateway.Contracts.Metrics.DestinationHealth;
 
 namespace Gateway.Proxy.Telemetry;
 

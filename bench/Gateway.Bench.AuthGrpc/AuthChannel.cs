@@ -5,7 +5,7 @@ namespace Gateway.Bench.AuthGrpc;
 internal static class AuthChannel
 {
     /// <summary>
-    /// A channel set up like the proxy's client (Gateway.Proxy/AuthService): h2c to an http://
+    /// A channel set up like the proxy's client (Gateway.Proxy/AuthClients): h2c to an http://
     /// address, more HTTP/2 connections only when one connection's stream limit is reached.
     /// </summary>
     public static GrpcChannel Create(Uri address) => GrpcChannel.ForAddress(address, new GrpcChannelOptions

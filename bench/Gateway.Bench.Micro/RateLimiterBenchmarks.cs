@@ -66,7 +66,7 @@ public class RateLimiterBenchmarks
     {
         if (request is not null)
         {
-            LimitedRequest.Set(request);
+            LimitedRequest.Set(request, limiter);
         }
 
         var pending = limiter.AcquireAsync(1, CancellationToken.None);

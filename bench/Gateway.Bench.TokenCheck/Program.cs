@@ -1,3 +1,4 @@
+using Gateway.Contracts.Credentials;
 using Gateway.Auth.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -65,12 +66,11 @@ app.Run();
 static string? Credential(HttpRequest request)
 {
     string? authorization = request.Headers.Authorization;
-    if (authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+    if (BearerHeader.TryParse(authorization, out var token))
     {
-        var token = authorization["Bearer ".Length..].Trim();
-        return token.Length is > 0 and <= 256 ? token : null;
+        return token.Length <= CredentialFormat.MaxLength ? token.ToString() : null;
     }
 
     string? apiKey = request.Headers["X-Api-Key"];
-    return apiKey is { Length: > 0 and <= 256 } ? apiKey : null;
+    return apiKey is { Length: > 0 and <= CredentialFormat.MaxLength } ? apiKey : null;
 }

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using Gateway.Tests.Integration.Reliability;
+using Gateway.EndToEndTests.Reliability;
 using Npgsql;
 
 namespace Gateway.Chaos;

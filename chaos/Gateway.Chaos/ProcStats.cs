@@ -29,7 +29,7 @@ internal readonly record struct ProcStats(double RssMiB, int Threads, int Fds, b
         while (pending.TryPop(out var next))
         {
             pids.Add(next);
-            foreach (var child in Gateway.Tests.Integration.Reliability.ResourceProcesses.Children(next))
+            foreach (var child in Gateway.EndToEndTests.Reliability.ResourceProcesses.Children(next))
             {
                 pending.Push(child);
             }

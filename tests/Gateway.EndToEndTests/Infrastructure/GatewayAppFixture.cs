@@ -1,0 +1,196 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+using Gateway.TestSupport;
+
+namespace Gateway.EndToEndTests.Infrastructure;
+
+/// <summary>
+/// The whole AppHost (executables path, throwaway PostgreSQL data), started once and shared by
+/// every integration test in <see cref="GatewayAppCollection"/>.
+/// </summary>
+public sealed class GatewayAppFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
+    /// <summary>The "tiny" plan of the rate-limit tests: this many requests per window.</summary>
+    public const int TinyPlanLimit = 200;
+
+    public const int TinyPlanWindowSeconds = 10;
+
+    /// <summary>The proxy's negative auth cache bound in tests.</summary>
+    public const int NegativeCacheBound = 1_000;
+
+    public static readonly string[] ProjectResources = ["sampleapi", "auth", "proxy", "dashboard"];
+
+    /// <summary>
+    /// A loopback address the proxy and the dashboard trust as a proxy in front of them (a TLS
+    /// terminator or load balancer): from it, <c>X-Forwarded-For</c> names the client.
+    /// </summary>
+    public static readonly System.Net.IPAddress TrustedProxyAddress = System.Net.IPAddress.Parse("127.0.90.1");
+
+    /// <summary>The failed-credential budget per client and window (appsettings.json, policy <c>failed-credentials</c>).</summary>
+    public const int FailedCredentialBudget = 60;
+
+    public const int FailedCredentialWindowSeconds = 60;
+
+    /// <summary>
+    /// Destination of the anonymous test route <c>/sink/...</c>: nothing listens there unless a test
+    /// does, to see exactly which bytes the proxy forwards (or that it forwards none).
+    /// </summary>
+    public int SinkPort { get; } = FreeLoopbackPort();
+
+    private readonly string _dataDirectory = TestPaths.NewTempDirectory("gateway-tests-pg");
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        using var cts = new CancellationTokenSource(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Gateway_AppHost>(
+            [
+                "--Infrastructure:Mode=Executables",
+                "--Infrastructure:Ephemeral=true",
+                $"--Infrastructure:DataDirectory={_dataDirectory}",
+            ],
+            cts.Token);
+        // Resource console output (one line per proxied request in Development) would drown the
+        // test log: only warnings and errors of the resources reach it.
+        builder.Services.AddLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Gateway.AppHost.Resources", LogLevel.Warning)
+            .AddFilter("Aspire", LogLevel.Warning));
+
+        // Test-only proxy settings: a small negative-cache bound (flood test), fast active health
+        // checks (rotation test), a route to a closed port (502 test), a relaxed deadline.
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            // No Aspire dashboard runs under the testing builder, yet the OTLP endpoint is still
+            // set: exporting (and retrying on shutdown) to nothing slows every stop by ~10 s.
+            builder.CreateResourceBuilder(project).WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", string.Empty);
+        }
+
+        // Plans for tests: "free" effectively unlimited (so functional tests are not throttled) and a
+        // small "tiny" plan for the rate-limit tests.
+        var auth = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "auth");
+        builder.CreateResourceBuilder(auth)
+            .WithEnvironment("Auth__Plans__free__RequestsPerWindow", "1000000")
+            .WithEnvironment("Auth__Plans__tiny__RequestsPerWindow", TinyPlanLimit.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("Auth__Plans__tiny__WindowSeconds", TinyPlanWindowSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        var proxy = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "proxy");
+        var proxyBuilder = builder.CreateResourceBuilder(proxy);
+        var dashboard = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "dashboard");
+        foreach (var clientFacing in new[] { proxyBuilder, builder.CreateResourceBuilder(dashboard) })
+        {
+            clientFacing.WithEnvironment("Gateway__Forwarding__TrustedProxies__0", TrustedProxyAddress.ToString());
+        }
+
+        AddRateLimitTestRoute(proxyBuilder, "strict", ("Partition", "User"), ("Mode", "Strict"));
+        AddRateLimitTestRoute(proxyBuilder, "batched", ("Partition", "User"), ("Mode", "Batched"));
+        AddRateLimitTestRoute(proxyBuilder, "approximate", ("Partition", "User"), ("Mode", "Approximate"));
+        AddRateLimitTestRoute(proxyBuilder, "open", ("Partition", "User"), ("Mode", "Strict"), ("FailMode", "Open"));
+        AddRateLimitTestRoute(proxyBuilder, "closed", ("Partition", "User"), ("Mode", "Strict"), ("FailMode", "Closed"));
+        AddRateLimitTestRoute(proxyBuilder, "local", ("Partition", "User"), ("Mode", "Strict"), ("FailMode", "Local"));
+        AddRateLimitTestRoute(proxyBuilder, "ip", anonymous: true, ("Partition", "ClientIp"), ("Limit", "5"), ("WindowSeconds", "60"), ("Mode", "Strict"));
+        proxyBuilder
+            .WithEnvironment("Gateway__AuthCache__MaxNegativeEntries", NegativeCacheBound.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("ReverseProxy__Clusters__sampleapi__HealthCheck__Active__Interval", "00:00:01")
+            // Two cores shared with the test runner: a generous deadline keeps slow-but-alive from reading as down.
+            .WithEnvironment("Gateway__AuthService__ValidateDeadline", "00:00:02")
+            // A protected route with rate limiting disabled (which skips ASP.NET's global limiter too).
+            .WithEnvironment("ReverseProxy__Routes__nolimit__ClusterId", "sampleapi")
+            .WithEnvironment("ReverseProxy__Routes__nolimit__AuthorizationPolicy", "authenticated")
+            .WithEnvironment("ReverseProxy__Routes__nolimit__RateLimiterPolicy", "Disable")
+            .WithEnvironment("ReverseProxy__Routes__nolimit__Match__Path", "/nolimit/{**rest}")
+            .WithEnvironment("ReverseProxy__Routes__nolimit__Transforms__0__PathPattern", "/api/{**rest}")
+            .WithEnvironment("ReverseProxy__Routes__broken__ClusterId", "broken")
+            .WithEnvironment("ReverseProxy__Routes__broken__AuthorizationPolicy", "anonymous")
+            .WithEnvironment("ReverseProxy__Routes__broken__Match__Path", "/broken/{**rest}")
+            .WithEnvironment("ReverseProxy__Clusters__broken__Destinations__closed__Address", "http://127.0.0.1:1")
+            .WithEnvironment("ReverseProxy__Routes__sink__ClusterId", "sink")
+            .WithEnvironment("ReverseProxy__Routes__sink__AuthorizationPolicy", "anonymous")
+            .WithEnvironment("ReverseProxy__Routes__sink__Match__Path", "/sink/{**rest}")
+            .WithEnvironment("ReverseProxy__Clusters__sink__Destinations__sink__Address", "http://127.0.0.1:" + SinkPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            // Half of this cluster refuses connections: safe requests are retried on the other half.
+            .WithEnvironment("ReverseProxy__Routes__retry__ClusterId", "retry")
+            .WithEnvironment("ReverseProxy__Routes__retry__AuthorizationPolicy", "anonymous")
+            .WithEnvironment("ReverseProxy__Routes__retry__Match__Path", "/retry/{**rest}")
+            .WithEnvironment("ReverseProxy__Routes__retry__Transforms__0__PathPattern", "/api/{**rest}")
+            .WithEnvironment("ReverseProxy__Clusters__retry__LoadBalancingPolicy", "RoundRobin")
+            .WithEnvironment("ReverseProxy__Clusters__retry__Destinations__closed__Address", "http://127.0.0.1:1")
+            .WithEnvironment("ReverseProxy__Clusters__retry__Destinations__sampleapi__Address", "https+http://sampleapi");
+
+        App = await builder.BuildAsync(cts.Token).WaitAsync(cts.Token);
+        await App.StartAsync(cts.Token).WaitAsync(cts.Token);
+
+        string[] resources = ["redis", "postgres", "authdb", .. ProjectResources];
+        foreach (var resource in resources)
+        {
+            await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token).WaitAsync(cts.Token);
+        }
+
+        await ResourceReplicas.WaitForAllHealthyAsync(App, "proxy", expected: 2, cts.Token);
+    }
+
+    /// <summary>
+    /// A test route <c>/rl/{name}/...</c> to the sample API, authenticated, limited by policy
+    /// <c>test-{name}</c> (settings as environment variables, one per property).
+    /// </summary>
+    private static void AddRateLimitTestRoute(IResourceBuilder<ProjectResource> proxy, string name, params (string Key, string Value)[] policy) =>
+        AddRateLimitTestRoute(proxy, name, anonymous: false, policy);
+
+    private static void AddRateLimitTestRoute(IResourceBuilder<ProjectResource> proxy, string name, bool anonymous, params (string Key, string Value)[] policy)
+    {
+        foreach (var (key, value) in policy)
+        {
+            proxy.WithEnvironment($"Gateway__RateLimiting__Policies__test-{name}__{key}", value);
+        }
+
+        proxy.WithEnvironment($"ReverseProxy__Routes__rl-{name}__ClusterId", "sampleapi")
+            .WithEnvironment($"ReverseProxy__Routes__rl-{name}__AuthorizationPolicy", anonymous ? "anonymous" : "authenticated")
+            .WithEnvironment($"ReverseProxy__Routes__rl-{name}__RateLimiterPolicy", $"test-{name}")
+            .WithEnvironment($"ReverseProxy__Routes__rl-{name}__Match__Path", $"/rl/{name}/{{**rest}}")
+            .WithEnvironment($"ReverseProxy__Routes__rl-{name}__Transforms__0__PathPattern", "/api/{**rest}");
+    }
+
+    /// <summary>
+    /// A free port below the ephemeral range: a port the OS hands out itself could meanwhile be the
+    /// local end of some outgoing connection, and a test could then not listen on it.
+    /// </summary>
+    private static int FreeLoopbackPort()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+                probe.Start();
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException) when (attempt < 100)
+            {
+            }
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+
+        TestPaths.TryDelete(_dataDirectory);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class GatewayAppCollection : ICollectionFixture<GatewayAppFixture>
+{
+    public const string Name = "Gateway app";
+}

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using StackExchange.Redis;
+
+using Gateway.TestSupport;
+
+namespace Gateway.IntegrationTests.Infrastructure;
+
+/// <summary>A real, throwaway redis-server (the Debian package) on a free loopback port.</summary>
+public sealed class RedisServerFixture : IAsyncLifetime
+{
+    private Process? _process;
+
+    public IConnectionMultiplexer Redis { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        _process = Process.Start(new ProcessStartInfo("redis-server", ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        }) ?? throw new InvalidOperationException("redis-server did not start (apt-get install redis-server).");
+        _process.StandardOutput.ReadToEndAsync().ContinueWith(_ => { }, TaskScheduler.Default).Ignore();
+
+        Redis = await Poll.UntilAsync<IConnectionMultiplexer>(
+            async _ =>
+            {
+                try
+                {
+                    return await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},connectTimeout=500");
+                }
+                catch (RedisConnectionException)
+                {
+                    return null;
+                }
+            },
+            TimeSpan.FromSeconds(15),
+            "redis-server to accept connections");
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Redis is not null)
+        {
+            await Redis.DisposeAsync();
+        }
+
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+
+        _process?.Dispose();
+    }
+}
+
+internal static class TaskExtensions
+{
+    public static void Ignore(this Task task) => _ = task;
+}

@@ -1,0 +1,197 @@
+using System.Threading.RateLimiting;
+using Gateway.Proxy.RateLimiting;
+using Gateway.Proxy.Telemetry;
+using Gateway.IntegrationTests.Infrastructure;
+using Gateway.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using StackExchange.Redis;
+
+namespace Gateway.IntegrationTests.Proxy.RateLimiting;
+
+/// <summary>
+/// Accuracy with many keys at once and two replicas (two independent limiter stacks, each with its
+/// own Redis connection, like two proxy processes) against a real redis-server: strict and batched
+/// never admit more than the limit; approximate mode stays within its documented bound and is not
+/// trivially loose (a key offered twice its limit is refused about half the time).
+/// </summary>
+public sealed class ManyKeysAccuracyTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
+{
+    private const int Replicas = 2;
+
+    [Theory]
+    [InlineData("Strict")]
+    [InlineData("Batched")]
+    public async Task StrictAndBatched_FiftyKeysBurstingAcrossTwoReplicas_NeverAdmitMoreThanTheLimit(string modeName)
+    {
+        var mode = Enum.Parse<RateLimitMode>(modeName);
+        const int Keys = 50;
+        const int Limit = 10;
+        var policy = "acc-" + Guid.NewGuid().ToString("N")[..8];
+        await using var a = await ReplicaAsync(TimeProvider.System);
+        await using var b = await ReplicaAsync(TimeProvider.System);
+
+        // An hour's window: a burst of a second cannot straddle two windows.
+        var admitted = await Task.WhenAll(Enumerable.Range(0, Keys).Select(async k =>
+        {
+            var limiters = new[] { a.Create(policy, k, Limit, 3600, mode), b.Create(policy, k, Limit, 3600, mode) };
+            var leases = await Task.WhenAll(Enumerable.Range(0, 4 * Limit).Select(async i => await limiters[i % Replicas].AcquireAsync()));
+            return leases.Count(lease => lease.IsAcquired);
+        }));
+
+        if (mode == RateLimitMode.Strict)
+        {
+            Assert.All(admitted, count => Assert.Equal(Limit, count));
+        }
+        else
+        {
+            // Never over; under by at most what the replicas' slices hold back (docs/architecture.md, batched mode).
+            Assert.All(admitted, count => Assert.InRange(count, 1, Limit));
+        }
+    }
+
+    [Fact]
+    public async Task Approximate_HundredKeysAtTwiceTheirLimitAcrossTwoReplicas_AdmitTheLimitWithinTheBound()
+    {
+        const int Keys = 100;
+        const int Limit = 1000;
+        const int WindowSeconds = 1;
+        const int Windows = 8;
+        const int SyncEveryMs = 10;
+
+        // Simulated time, sent to Redis as the scripts' clock: windows and ticks are exact, whatever
+        // the speed of the test host. Starts on a window boundary.
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+        var policy = "acc-" + Guid.NewGuid().ToString("N")[..8];
+        await using var a = await ReplicaAsync(time, sendsClock: true);
+        await using var b = await ReplicaAsync(time, sendsClock: true);
+        var limiters = new[]
+        {
+            Enumerable.Range(0, Keys).Select(k => a.Create(policy, k, Limit, WindowSeconds, RateLimitMode.Approximate)).ToArray(),
+            Enumerable.Range(0, Keys).Select(k => b.Create(policy, k, Limit, WindowSeconds, RateLimitMode.Approximate)).ToArray(),
+        };
+
+        // Every key is offered 2,000 requests a second, one per millisecond on each replica; both
+        // replicas sync every 10 ms.
+        var admitted = new int[Keys];
+        var offered = 0;
+        var callsBefore = a.Metrics.ReadRateLimitCounters().RedisCalls + b.Metrics.ReadRateLimitCounters().RedisCalls;
+        for (var ms = 0; ms < Windows * WindowSeconds * 1000; ms++)
+        {
+            for (var k = 0; k < Keys; k++)
+            {
+                for (var r = 0; r < Replicas; r++)
+                {
+                    using var lease = limiters[r][k].AttemptAcquire();
+                    admitted[k] += lease.IsAcquired ? 1 : 0;
+                }
+            }
+
+            offered += Replicas;
+            time.Advance(TimeSpan.FromMilliseconds(1));
+            if (ms % SyncEveryMs == SyncEveryMs - 1)
+            {
+                await Task.WhenAll(a.Sync.SyncOnceAsync(), b.Sync.SyncOnceAsync());
+            }
+        }
+
+        // The bound (docs/architecture.md, approximate mode): a replica's count may miss what the other replicas
+        // admitted in up to two sync intervals (their tick may come just after its own, and the next
+        // one an interval later), here 1 × 1 request/ms × 20 ms, per window; plus one for rounding.
+        const int Bound = ((Replicas - 1) * 2 * SyncEveryMs) + 1;
+        var ceiling = Windows * (Limit + Bound);
+        Assert.All(admitted, count => Assert.InRange(count, 1, ceiling));
+
+        // Not trivially loose: offered twice the limit, about half is refused.
+        var refusedShare = 1 - (admitted.Average() / offered);
+        Assert.InRange(refusedShare, 0.45, 0.55);
+
+        // Redis calls: one per replica per tick for all hundred keys, not one per request.
+        var calls = a.Metrics.ReadRateLimitCounters().RedisCalls + b.Metrics.ReadRateLimitCounters().RedisCalls - callsBefore;
+        Assert.InRange(calls, 1, Replicas * (Windows * WindowSeconds * 1000 / SyncEveryMs));
+    }
+
+    [Fact]
+    public async Task Approximate_ReplicaLearnsTheOthersAdmissions_AtTheNextTick()
+    {
+        const int Limit = 10;
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(1_800_000_000));
+        var policy = "acc-" + Guid.NewGuid().ToString("N")[..8];
+        await using var a = await ReplicaAsync(time, sendsClock: true);
+        await using var b = await ReplicaAsync(time, sendsClock: true);
+        var onA = a.Create(policy, 0, Limit, 60, RateLimitMode.Approximate);
+        var onB = b.Create(policy, 0, Limit, 60, RateLimitMode.Approximate);
+
+        for (var i = 0; i < Limit; i++)
+        {
+            using var lease = onA.AttemptAcquire();
+            Assert.True(lease.IsAcquired);
+        }
+
+        // A is full by its own count, before any sync.
+        using (var refused = onA.AttemptAcquire())
+        {
+            Assert.False(refused.IsAcquired);
+        }
+
+        await a.Sync.SyncOnceAsync();
+        Assert.Equal(Limit, (int)await redis.Redis.GetDatabase().HashGetAsync($"{{gw:rl:{policy}:k0}}", "c"));
+
+        // B has not synced: its count is stale and it admits one...
+        using (var stale = onB.AttemptAcquire())
+        {
+            Assert.True(stale.IsAcquired);
+        }
+
+        // ...and after its tick it knows the key is full (and Redis counted the extra one).
+        await b.Sync.SyncOnceAsync();
+        using (var refused = onB.AttemptAcquire())
+        {
+            Assert.False(refused.IsAcquired);
+            Assert.True(refused.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter));
+            Assert.True(retryAfter > TimeSpan.Zero);
+        }
+
+        Assert.Equal(Limit + 1, (int)await redis.Redis.GetDatabase().HashGetAsync($"{{gw:rl:{policy}:k0}}", "c"));
+    }
+
+    private async Task<Replica> ReplicaAsync(TimeProvider time, bool sendsClock = false)
+    {
+        // A connection of its own, as a separate proxy process would have.
+        var connection = await ConnectionMultiplexer.ConnectAsync(redis.Redis.Configuration);
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddMetrics();
+        services.AddSingleton<ProxyMetrics>();
+        services.AddSingleton<IConnectionMultiplexer>(connection);
+        // Accuracy, not latency: a healthy Redis slowed by a busy test host must not trip the fail mode.
+        services.AddOptions<RateLimitingOptions>().Configure(options => options.RedisTimeout = TimeSpan.FromSeconds(10));
+        services.AddRedisRateLimitStore();
+        var provider = services.BuildServiceProvider();
+        var store = provider.GetRequiredService<RedisRateLimitStore>();
+        var metrics = provider.GetRequiredService<ProxyMetrics>();
+        // Not started: the test drives the ticks.
+        var sync = new RateLimitSync(store, Options.Create(new RateLimitingOptions()), time, NullLogger<RateLimitSync>.Instance) { SendsClock = sendsClock };
+        return new Replica(provider, connection, store, metrics, sync, time);
+    }
+
+    private sealed record Replica(ServiceProvider Provider, ConnectionMultiplexer Connection, RedisRateLimitStore Store, ProxyMetrics Metrics, RateLimitSync Sync, TimeProvider Time)
+        : IAsyncDisposable
+    {
+        public DistributedRateLimiter Create(string policy, int key, int limit, int windowSeconds, RateLimitMode mode)
+        {
+            var cap = mode == RateLimitMode.Batched ? Math.Max(1, limit / (Replicas * 10)) : 1;
+            var spec = new RateLimitSpec(policy, "k" + key, limit, windowSeconds, mode, cap, MaxBatchSize: 1000, RateLimitFailMode.Closed, Replicas);
+            return new DistributedRateLimiter(spec, Store, Time, Metrics, Sync);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Sync.Dispose();
+            await Provider.DisposeAsync();
+            await Connection.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,275 @@
+using Gateway.Dashboard.Aggregation;
+using Gateway.Contracts.Metrics;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Gateway.UnitTests.Dashboard;
+
+public sealed class ReplicaAggregatorTests
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
+    private readonly ReplicaAggregator _aggregator;
+
+    public ReplicaAggregatorTests() =>
+        _aggregator = new ReplicaAggregator(_time, Options.Create(new AggregatorOptions { RateWindowSeconds = 5, LatencyWindowSeconds = 10 }));
+
+    [Fact]
+    public void TwoReplicas_CountsAndRatesAreSummed()
+    {
+        var a = new FakeReplica("proxy-a", _time);
+        var b = new FakeReplica("proxy-b", _time);
+
+        // Five seconds of 100 req/s on a and 50 req/s on b, of which b's are all 429.
+        for (var second = 0; second < 5; second++)
+        {
+            _time.Advance(Interval);
+            _aggregator.Observe(a.Add("api", 100, status: 200));
+            _aggregator.Observe(b.Add("api", 50, status: 429));
+        }
+
+        var frame = _aggregator.Tick([]);
+        Assert.Equal(750, frame.Traffic.Requests);
+        Assert.Equal(500, frame.Traffic.Totals["2xx"]);
+        Assert.Equal(250, frame.Traffic.Totals["4xx"]);
+        Assert.Equal(250, frame.Traffic.Totals["429"]);
+        Assert.InRange(frame.Traffic.RequestsPerSecond, 140, 160);
+        Assert.InRange(frame.Traffic.Rates["429"], 45, 55);
+        var route = Assert.Single(frame.Routes);
+        Assert.Equal(("api", 750L, 250L), (route.Route, route.Requests, route.RateLimited));
+        Assert.Equal(["proxy-a", "proxy-b"], frame.Replicas.Select(r => r.Name));
+        Assert.All(frame.Replicas, r => Assert.Equal("live", r.State));
+        Assert.InRange(frame.Replicas[0].RequestsPerSecond, 99, 101);
+        Assert.InRange(frame.Replicas[1].RequestsPerSecond, 49, 51);
+    }
+
+    [Fact]
+    public void CredentialAbuse_RefusedLookupsRateAndTotal_InFlightNow_LoginsThrottled_SummedOverReplicas()
+    {
+        var a = new FakeReplica("proxy-a", _time);
+        var b = new FakeReplica("proxy-b", _time);
+
+        // A flood on a: 200 refused lookups a second, 3 in flight; b relays throttled logins.
+        for (var second = 0; second < 5; second++)
+        {
+            _time.Advance(Interval);
+            _aggregator.Observe(a.Add("api", 200, status: 429, lookupsRefused: 200, lookupsInFlight: 3));
+            _aggregator.Observe(b.Add("api", 10, status: 200, lookupsInFlight: 1, loginsThrottled: 2));
+        }
+
+        var auth = _aggregator.Tick([]).Auth;
+        Assert.Equal(1_000, auth.LookupsRefused);
+        Assert.InRange(auth.LookupsRefusedPerSecond, 190, 210);
+        Assert.Equal(4, auth.LookupsInFlight);
+        Assert.Equal(10, auth.LoginsThrottled);
+    }
+
+    [Fact]
+    public void RateIsFromRecentDeltas_NotTheRunningTotal()
+    {
+        var a = new FakeReplica("proxy-a", _time);
+        for (var second = 0; second < 5; second++)
+        {
+            _time.Advance(Interval);
+            _aggregator.Observe(a.Add("api", 1000, status: 200));
+        }
+
+        // Traffic stops: snapshots keep coming with unchanged totals.
+        for (var second = 0; second < 6; second++)
+        {
+            _time.Advance(Interval);
+            _aggregator.Observe(a.Add("api", 0, status: 200));
+        }
+
+        var frame = _aggregator.Tick([]);
+        Assert.Equal(5000, frame.Traffic.Requests);
+        Assert.Equal(0, frame.Traffic.RequestsPerSecond);
+    }
+
+    [Fact]
+    public void ReplicaRestart_CountsFromZeroAgain_NoNegativeOrSpikingRate()
+    {
+        var before = new FakeReplica("proxy-a", _time);
+        for (var second = 0; second < 3; second++)
+        {
+            _time.Advance(Interval);
+            _aggregator.Observe(before.Add("api", 10_000, status: 200));
+        }
+
+        // Same replica name, new process: its counters start at zero (30 000 → 20).
+        var after = new FakeReplica("proxy-a", _time);
+        for (var second = 0; second < 6; second++)
+        {
+            _time.Advance(Interval);
+            _aggregator.Observe(after.Add("api", 20, status: 200));
+        }
+
+        var frame = _aggregator.Tick([]);
+        Assert.Equal(30_000 + 120, frame.Traffic.Requests);
+        Assert.InRange(frame.Traffic.RequestsPerSecond, 19, 21);
+        Assert.All(frame.Traffic.Rates.Values, rate => Assert.True(rate >= 0));
+        Assert.Equal("live", Assert.Single(frame.Replicas).State);
+
+        // A late snapshot of the old process changes nothing.
+        _aggregator.Observe(before.Add("api", 5, status: 200));
+        Assert.Equal(30_120, _aggregator.Tick([]).Traffic.Requests);
+    }
+
+    [Fact]
+    public void ReplicaAlreadyRunningWhenDashboardStarted_IsABaseline()
+    {
+        var early = new FakeReplica("proxy-a", _time, startedAt: _time.GetUtcNow() - TimeSpan.FromHours(1), initialRequests: 1_000_000);
+        _time.Advance(Interval);
+        _aggregator.Observe(early.Add("api", 0, status: 200));
+        _time.Advance(Interval);
+        _aggregator.Observe(early.Add("api", 7, status: 200));
+
+        Assert.Equal(7, _aggregator.Tick([]).Traffic.Requests);
+    }
+
+    [Fact]
+    public void ReplicaThatStopsReporting_IsGone_AndLeavesTheRate()
+    {
+        var a = new FakeReplica("proxy-a", _time);
+        var b = new FakeReplica("proxy-b", _time);
+        for (var second = 0; second < 3; second++)
+        {
+            _time.Advance(Interval);
+            _aggregator.Observe(a.Add("api", 10, status: 200));
+            _aggregator.Observe(b.Add("api", 10, status: 200));
+        }
+
+        // b falls silent (killed); a keeps reporting.
+        for (var second = 0; second < 6; second++)
+        {
+            _time.Advance(Interval);
+            _aggregator.Observe(a.Add("api", 10, status: 200));
+        }
+
+        var frame = _aggregator.Tick([]);
+        var gone = frame.Replicas.Single(r => r.Name == "proxy-b");
+        Assert.Equal(("gone", "not reporting", 0d), (gone.State, gone.Detail, gone.RequestsPerSecond));
+        Assert.Equal("live", frame.Replicas.Single(r => r.Name == "proxy-a").State);
+        Assert.Equal(120, frame.Traffic.Requests);
+        var proxy = frame.Services.Single(s => s.Name == "proxy");
+        Assert.Equal(("degraded", "1 of 2 replicas reporting"), (proxy.Status, proxy.Detail));
+    }
+
+    [Fact]
+    public void ReplicaThatSaysItIsStopping_IsGoneAtOnce_ThenForgotten()
+    {
+        var a = new FakeReplica("proxy-a", _time);
+        _time.Advance(Interval);
+        _aggregator.Observe(a.Add("api", 10, status: 200));
+        _time.Advance(Interval);
+        _aggregator.Observe(a.Add("api", 1, status: 200, stopping: true));
+
+        var replica = Assert.Single(_aggregator.Tick([]).Replicas);
+        Assert.Equal(("gone", "stopped"), (replica.State, replica.Detail));
+
+        _time.Advance(new AggregatorOptions().ForgetGoneAfter + Interval);
+        var later = _aggregator.Tick([]);
+        Assert.Empty(later.Replicas);
+        Assert.Equal(11, later.Traffic.Requests);
+    }
+
+    [Fact]
+    public void DuplicateSnapshot_CountedOnce()
+    {
+        var a = new FakeReplica("proxy-a", _time);
+        _time.Advance(Interval);
+        var snapshot = a.Add("api", 10, status: 200);
+        _aggregator.Observe(snapshot);
+        _aggregator.Observe(snapshot);
+
+        Assert.Equal(10, _aggregator.Tick([]).Traffic.Requests);
+    }
+
+    [Fact]
+    public void Latency_PercentilesFromMergedHistograms()
+    {
+        var fast = new FakeReplica("proxy-a", _time);
+        var slow = new FakeReplica("proxy-b", _time);
+        _time.Advance(Interval);
+        // 98 requests at 1 ms on one replica, 2 at 100 ms on the other.
+        _aggregator.Observe(fast.Add("api", 98, status: 200, seconds: 0.001));
+        _aggregator.Observe(slow.Add("api", 2, status: 200, seconds: 0.100));
+
+        var latency = _aggregator.Tick([]).Latency;
+        Assert.InRange(latency.P50!.Value, 0.9, 1.3);
+        Assert.InRange(latency.P99!.Value, 85, 125);
+    }
+
+    [Fact]
+    public void AuthCacheHitRatio_AndBackendHealthAcrossReplicas()
+    {
+        var a = new FakeReplica("proxy-a", _time);
+        var b = new FakeReplica("proxy-b", _time);
+        _time.Advance(Interval);
+        _aggregator.Observe(a.Add("api", 1, status: 200, cacheHits: 90, cacheMisses: 10, destinationHealth: "healthy"));
+        _aggregator.Observe(b.Add("api", 1, status: 200, cacheHits: 0, cacheMisses: 0, destinationHealth: "unhealthy"));
+
+        var frame = _aggregator.Tick([new ServiceView("redis", "healthy", "ping")]);
+        Assert.Equal(0.9, frame.Auth.CacheHitRatio!.Value, precision: 3);
+        Assert.Contains(frame.Services, s => s is { Name: "redis", Status: "healthy" });
+        var backend = frame.Services.Single(s => s.Name == "sampleapi/d1");
+        Assert.Equal(("unhealthy", "healthy on 1 of 2 replicas"), (backend.Status, backend.Detail));
+    }
+
+    /// <summary>A replica's cumulative counters, advanced like the real recorder and published as snapshots.</summary>
+    private sealed class FakeReplica(string name, TimeProvider time, DateTimeOffset? startedAt = null, long initialRequests = 0)
+    {
+        private readonly string _instance = Guid.NewGuid().ToString("N");
+        private readonly DateTimeOffset _startedAt = startedAt ?? time.GetUtcNow();
+        private readonly Dictionary<string, (long Requests, long[] Status, long[] Latency)> _routes = [];
+        private long _sequence;
+        private long _cacheHits;
+        private long _cacheMisses;
+        private long _lookupsRefused;
+        private long _loginsThrottled;
+
+        public ReplicaSnapshot Add(
+            string route, int count, int status, double seconds = 0.002, bool stopping = false,
+            long cacheHits = 0, long cacheMisses = 0, string destinationHealth = "healthy",
+            long lookupsRefused = 0, int lookupsInFlight = 0, long loginsThrottled = 0)
+        {
+            _lookupsRefused += lookupsRefused;
+            _loginsThrottled += loginsThrottled;
+            if (!_routes.TryGetValue(route, out var counters))
+            {
+                counters = (initialRequests, new long[RouteCounters.StatusKinds], new long[LatencyBuckets.Count]);
+            }
+
+            counters.Requests += count;
+            counters.Status[(status / 100) - 2] += count;
+            if (status == 429)
+            {
+                counters.Status[(int)StatusKind.TooManyRequests429] += count;
+            }
+
+            counters.Latency[LatencyBuckets.IndexOf(seconds)] += count;
+            _routes[route] = counters;
+            _cacheHits += cacheHits;
+            _cacheMisses += cacheMisses;
+
+            return new ReplicaSnapshot
+            {
+                Replica = name,
+                Instance = _instance,
+                StartedAt = _startedAt,
+                Timestamp = time.GetUtcNow(),
+                Sequence = ++_sequence,
+                Interval = Interval,
+                Stopping = stopping,
+                Routes = _routes.Select(r => new RouteCounters { Route = r.Key, Requests = r.Value.Requests, Status = [.. r.Value.Status], Latency = [.. r.Value.Latency] }).ToList(),
+                Auth = new AuthCounters
+                {
+                    CacheHits = _cacheHits, CacheMisses = _cacheMisses, LookupsRefused = _lookupsRefused, LookupsInFlight = lookupsInFlight, LoginsThrottled = _loginsThrottled,
+                },
+                RateLimit = new RateLimitCounters(),
+                Destinations = [new DestinationHealth("sampleapi", "d1", destinationHealth)],
+            };
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using Gateway.Proxy.Authentication;
+using Gateway.Proxy.RateLimiting;
+using Gateway.Proxy.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.UnitTests.Proxy.Authentication;
+
+/// <summary>
+/// The proxy's authentication services as it registers them, around a validator and a clock of the
+/// test's choosing: cache, lookups (single flight, admission), the cached fast path.
+/// </summary>
+internal static class AuthServices
+{
+    public static ServiceProvider Build(
+        IAuthValidator validator,
+        TimeProvider time,
+        Action<AuthCacheOptions>? cache = null,
+        Action<LookupAdmissionOptions>? admission = null)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.AddClientAddresses();
+        return builder.Services
+            .AddMetrics()
+            .AddOptions()
+            .Configure<AuthCacheOptions>(cache ?? (_ => { }))
+            .Configure<LookupAdmissionOptions>(admission ?? (_ => { }))
+            .AddSingleton<ProxyMetrics>()
+            .AddSingleton(validator)
+            .AddSingleton(time)
+            .AddSingleton<LookupAdmission>()
+            .AddSingleton<AuthCache>()
+            // No failed-credential policy configured: the limiter never needs its partitioner.
+            .AddSingleton(new FailedCredentialLimiter(Options.Create(new RateLimitingOptions()), partitioner: null!))
+            .AddSingleton<CredentialLookups>()
+            .AddSingleton<CachedAuthentication>()
+            .BuildServiceProvider();
+    }
+}
