@@ -40,7 +40,7 @@ internal static class AuthenticationExtensions
     /// to authenticate (the handler would answer "no result" after being created and initialised
     /// for the request): the user stays anonymous, and a protected route still challenges through
     /// the handler. A valid cached credential is authenticated by <see cref="CachedAuthentication"/>
-    /// with the handler's own result. Measured: docs/performance.md.
+    /// with the handler's own result. Measured: bench/README.md, "History".
     /// </summary>
     public static IApplicationBuilder UseGatewayAuthentication(this IApplicationBuilder app)
     {

@@ -15,7 +15,7 @@ namespace Gateway.Proxy.Authentication;
 /// Why: for a cached credential the middleware's own machinery was most of the cost of
 /// authenticating (a DI scope, the handler provider, the authentication service and a handler
 /// created per request, three tasks, a ticket and a result): about 1.4 KB allocated per request,
-/// against one small feature object here (figures in docs/performance.md).
+/// against one small feature object here (figures in bench/README.md, "History").
 /// </remarks>
 internal sealed class CachedAuthentication(AuthCache cache, CredentialLookups lookups)
 {

@@ -11,9 +11,10 @@ internal sealed class LookupAdmissionOptions
     public const string SectionName = "Gateway:AuthService:Lookups";
 
     /// <summary>
-    /// <c>ValidateToken</c> calls in flight from this replica. The auth service answered 1,761 calls
-    /// per second at 32 in flight on the benchmark machine (bench/auth-grpc.sh); more in flight only
-    /// queues there, behind the deadline, and trips the breaker for everyone.
+    /// <c>ValidateToken</c> calls in flight from this replica. The auth service answers ~7,000 calls
+    /// per second at 32 in flight on the benchmark machine (bench/auth-grpc.sh after issue 16; 1,761
+    /// on 2026-11-28); more in flight only queues there, behind the deadline, and trips
+    /// the breaker for everyone.
     /// </summary>
     [Range(1, 10_000)]
     public int MaxConcurrent { get; set; } = 32;

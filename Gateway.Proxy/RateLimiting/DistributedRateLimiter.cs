@@ -322,7 +322,7 @@ internal sealed class DistributedRateLimiter : RateLimiter
 
     /// <summary>
     /// Starts reserving the next slice, without waiting for it, once the current one runs low.
-    /// Worst case this holds up to 1¼ slices per replica at a window's end (docs/architecture.md's
+    /// Worst case this holds up to 1¼ slices per replica at a window's end (docs/rate-limiting.md's
     /// under-admission bound counts it).
     /// </summary>
     private void PrefetchIfLow()

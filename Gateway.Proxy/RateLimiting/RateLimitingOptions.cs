@@ -25,7 +25,7 @@ internal enum RateLimitMode
     /// Each replica reserves a slice of quota atomically (sized to its recent traffic on the key)
     /// and spends it locally until the window ends: still never over the limit, far fewer round
     /// trips, but a replica's unspent slice is lost (under-admission of at most
-    /// replicas × (cap + cap ÷ 4 − 1) per window; docs/architecture.md, "Rate limiting").
+    /// replicas × (cap + cap ÷ 4 − 1) per window; docs/rate-limiting.md).
     /// </summary>
     Batched,
 
@@ -35,7 +35,7 @@ internal enum RateLimitMode
     /// of all keys to Redis in one script call, learning the others'. Cost per request does not
     /// depend on the number of keys (thousands of quiet tenants cost what one hot key does); a key
     /// may be over-admitted by what the other replicas admit in about one sync interval plus a
-    /// Redis round trip (docs/architecture.md, "Rate limiting"; tested in ApproximateAccuracyTests).
+    /// Redis round trip (docs/rate-limiting.md; tested in ManyKeysAccuracyTests and RateLimitingTests).
     /// </summary>
     Approximate,
 }

@@ -50,7 +50,7 @@ public sealed class RateLimitingTests(GatewayAppFixture fixture) : ProxyTestBase
             (await ProxyReplicas.DiagnosticsAsync(r, adminToken)).GetProperty("rateLimiting").GetRawText())));
         if (mode == "approximate")
         {
-            // docs/architecture.md: the other replica's admissions of one sync interval may be missing from a
+            // docs/rate-limiting.md: the other replica's admissions of one sync interval may be missing from a
             // replica's count; a burst sent all at once falls into one interval, so each replica
             // may fill its own view: at most limit + (replicas − 1) × limit, never less than the limit.
             Assert.True(admitted is >= Limit and <= 2 * Limit, $"admitted {admitted}; {decisions}");
@@ -72,7 +72,7 @@ public sealed class RateLimitingTests(GatewayAppFixture fixture) : ProxyTestBase
         }
         else
         {
-            // docs/architecture.md: at most replicas × (batch + batch ÷ 4 − 1) under-admission (a slice reserved ahead
+            // docs/rate-limiting.md: at most replicas × (batch + batch ÷ 4 − 1) under-admission (a slice reserved ahead
             // of need may be left when the burst ends); batch = limit ÷ (replicas × 10) = 10.
             Assert.InRange(admitted, Limit - (2 * (10 + (10 / 4) - 1)), Limit);
             var redisCalls = await RedisCallsAsync(adminToken) - redisCallsBefore;

@@ -47,7 +47,7 @@ public sealed class ManyKeysAccuracyTests(RedisServerFixture redis) : IClassFixt
         }
         else
         {
-            // Never over; under by at most what the replicas' slices hold back (docs/architecture.md, batched mode).
+            // Never over; under by at most what the replicas' slices hold back (docs/rate-limiting.md, batched mode).
             Assert.All(admitted, count => Assert.InRange(count, 1, Limit));
         }
     }
@@ -97,7 +97,7 @@ public sealed class ManyKeysAccuracyTests(RedisServerFixture redis) : IClassFixt
             }
         }
 
-        // The bound (docs/architecture.md, approximate mode): a replica's count may miss what the other replicas
+        // The bound (docs/rate-limiting.md, approximate mode): a replica's count may miss what the other replicas
         // admitted in up to two sync intervals (their tick may come just after its own, and the next
         // one an interval later), here 1 × 1 request/ms × 20 ms, per window; plus one for rounding.
         const int Bound = ((Replicas - 1) * 2 * SyncEveryMs) + 1;
