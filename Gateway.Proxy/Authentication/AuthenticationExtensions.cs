@@ -63,7 +63,7 @@ internal static class AuthenticationExtensions
     }
 
     /// <summary>The <see cref="IApplicationBuilder.Properties"/> key <c>UseAuthentication</c> sets (not a public constant).</summary>
-    private const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
+    internal const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
 
     private static bool HasCredentialHeader(IHeaderDictionary headers) =>
         headers.Authorization.Count > 0 || headers.ContainsKey(GatewayAuthentication.ApiKeyHeader);

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Features.Authentication;
 
@@ -44,32 +43,5 @@ internal sealed class CachedAuthentication(AuthCache cache, CredentialLookups lo
         context.Features.Set<IHttpAuthenticationFeature>(features);
         context.Features.Set<IAuthenticateResultFeature>(features);
         return true;
-    }
-
-    /// <summary>What ASP.NET's authentication middleware sets after a successful authentication (its own type is internal).</summary>
-    private sealed class AuthenticatedFeatures(AuthenticateResult result) : IHttpAuthenticationFeature, IAuthenticateResultFeature
-    {
-        private ClaimsPrincipal? _user = result.Principal;
-        private AuthenticateResult? _result = result;
-
-        public ClaimsPrincipal? User
-        {
-            get => _user;
-            set
-            {
-                _user = value;
-                _result = null;
-            }
-        }
-
-        public AuthenticateResult? AuthenticateResult
-        {
-            get => _result;
-            set
-            {
-                _result = value;
-                _user = value?.Principal;
-            }
-        }
     }
 }
