@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Configuration;
 using Gateway.AppHost;
 using Gateway.AppHost.Infrastructure;
+using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
 

@@ -4,6 +4,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.Services.AddProblemDetails();
+builder.Services.AddSingleton<Chaos>();
 builder.Services.AddHealthChecks().AddCheck<ChaosHealthCheck>("chaos");
 
 var app = builder.Build();

@@ -1,8 +1,8 @@
-using Gateway.Contracts.Credentials;
 using Gateway.Auth.Data;
 using Gateway.Auth.Invalidation;
 using Gateway.Auth.Security;
 using Gateway.Auth.V1;
+using Gateway.Contracts.Credentials;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
-using Gateway.Contracts.Credentials;
 using Gateway.Auth.Data;
 using Gateway.Auth.Security;
+using Gateway.Contracts.Credentials;
 using Grpc.Core;
 
 namespace Gateway.Auth.Grpc;

@@ -1,5 +1,5 @@
-using Gateway.Contracts.Credentials;
 using System.Buffers;
+using Gateway.Contracts.Credentials;
 using Grpc.Core;
 
 namespace Gateway.Auth.Grpc;

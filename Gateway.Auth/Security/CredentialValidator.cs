@@ -1,6 +1,6 @@
-using Gateway.Contracts.Credentials;
 using Gateway.Auth.Data;
 using Gateway.Auth.V1;
+using Gateway.Contracts.Credentials;
 
 namespace Gateway.Auth.Security;
 

@@ -1,7 +1,7 @@
 using Gateway.Auth.V1;
 using Gateway.Contracts.Credentials;
-using Gateway.Proxy.Authentication;
 using Gateway.Proxy.AuthClients;
+using Gateway.Proxy.Authentication;
 using Gateway.Proxy.Limits;
 using Gateway.Proxy.Telemetry;
 using Gateway.ServiceDefaults.ClientAddresses;

@@ -26,9 +26,9 @@ namespace Gateway.Proxy.Authentication;
 /// </summary>
 internal sealed class AuthCache
 {
-    private readonly IOptionsMonitor<AuthCacheOptions> options;
-    private readonly ProxyMetrics metrics;
-    private readonly TimeProvider timeProvider;
+    private readonly IOptionsMonitor<AuthCacheOptions> _options;
+    private readonly ProxyMetrics _metrics;
+    private readonly TimeProvider _timeProvider;
     private readonly ConcurrentDictionary<CredentialKey, Entry> _positive = new();
     private readonly NegativeCache _negative;
     private readonly Lock _evictionLock = new();
@@ -39,9 +39,9 @@ internal sealed class AuthCache
 
     public AuthCache(IOptionsMonitor<AuthCacheOptions> options, ProxyMetrics metrics, TimeProvider timeProvider)
     {
-        this.options = options;
-        this.metrics = metrics;
-        this.timeProvider = timeProvider;
+        _options = options;
+        _metrics = metrics;
+        _timeProvider = timeProvider;
         _negative = new NegativeCache(options.CurrentValue.MaxNegativeEntries);
 
         var meter = metrics.Meter;
@@ -65,7 +65,7 @@ internal sealed class AuthCache
     /// </summary>
     public bool TryGet(CredentialKey key, out GatewayPrincipal? principal, out bool refreshDue)
     {
-        var now = timeProvider.GetUtcNow().UtcTicks;
+        var now = _timeProvider.GetUtcNow().UtcTicks;
         if (_positive.TryGetValue(key, out var entry) && TryUse(entry, now, out principal, out refreshDue))
         {
             return true;
@@ -75,7 +75,7 @@ internal sealed class AuthCache
         refreshDue = false;
         if (_negative.IsFresh(key, now))
         {
-            metrics.AuthCacheNegativeHit();
+            _metrics.AuthCacheNegativeHit();
             return true;
         }
 
@@ -90,14 +90,14 @@ internal sealed class AuthCache
     {
         principal = null;
         refreshDue = false;
-        return _positive.TryGetValue(key, out var entry) && TryUse(entry, timeProvider.GetUtcNow().UtcTicks, out principal, out refreshDue);
+        return _positive.TryGetValue(key, out var entry) && TryUse(entry, _timeProvider.GetUtcNow().UtcTicks, out principal, out refreshDue);
     }
 
     /// <summary>The entry's principal if the entry is still fresh (a hit, counted and marked used).</summary>
     private bool TryUse(Entry entry, long now, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out GatewayPrincipal? principal, out bool refreshDue)
     {
         var live = _invalidationsLive;
-        var expires = live ? entry.ExpiresAtTicks : Math.Min(entry.ExpiresAtTicks, entry.CachedAtTicks + options.CurrentValue.DegradedTtl.Ticks);
+        var expires = live ? entry.ExpiresAtTicks : Math.Min(entry.ExpiresAtTicks, entry.CachedAtTicks + _options.CurrentValue.DegradedTtl.Ticks);
         if (now >= expires)
         {
             principal = null;
@@ -109,7 +109,7 @@ internal sealed class AuthCache
         principal = entry.Principal;
         // Not while invalidations are down: entries then live seconds and misses re-check them anyway.
         refreshDue = live && now >= entry.RefreshAtTicks && entry.ClaimRefresh();
-        metrics.AuthCacheHit();
+        _metrics.AuthCacheHit();
         return true;
     }
 
@@ -172,8 +172,8 @@ internal sealed class AuthCache
             return;
         }
 
-        var settings = options.CurrentValue;
-        var now = timeProvider.GetUtcNow().UtcTicks;
+        var settings = _options.CurrentValue;
+        var now = _timeProvider.GetUtcNow().UtcTicks;
         switch (result.Status)
         {
             case AuthLookupStatus.Valid:
@@ -250,7 +250,7 @@ internal sealed class AuthCache
         if (_positive.TryRemove(key, out var removed))
         {
             Interlocked.Add(ref _bytes, -removed.Bytes);
-            metrics.AuthCacheEviction();
+            _metrics.AuthCacheEviction();
         }
     }
 

@@ -1,6 +1,6 @@
+using Gateway.Proxy.AuthClients;
 using Gateway.Proxy.Authentication;
 using Gateway.Proxy.Authorization;
-using Gateway.Proxy.AuthClients;
 using Gateway.Proxy.Forwarding;
 using Gateway.Proxy.Limits;
 using Gateway.Proxy.RateLimiting;

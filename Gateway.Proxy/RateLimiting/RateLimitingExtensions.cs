@@ -1,11 +1,11 @@
 using System.Globalization;
+using System.Threading.RateLimiting;
 using Gateway.Proxy.Authentication;
-using Gateway.ServiceDefaults.ClientAddresses;
 using Gateway.Proxy.Telemetry;
+using Gateway.ServiceDefaults.ClientAddresses;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using System.Threading.RateLimiting;
 
 namespace Gateway.Proxy.RateLimiting;
 

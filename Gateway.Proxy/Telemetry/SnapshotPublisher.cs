@@ -6,8 +6,8 @@ using StackExchange.Redis;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Model;
-using YarpHealth = Yarp.ReverseProxy.Model.DestinationHealth;
 using DestinationHealth = Gateway.Contracts.Metrics.DestinationHealth;
+using YarpHealth = Yarp.ReverseProxy.Model.DestinationHealth;
 
 namespace Gateway.Proxy.Telemetry;
 

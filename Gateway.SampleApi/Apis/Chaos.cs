@@ -1,22 +1,13 @@
-using Microsoft.Extensions.Diagnostics.HealthChecks;
-
 namespace Gateway.SampleApi.Apis;
 
-/// <summary>The sample API's fail-on-demand switch (see <c>PUT /api/chaos</c>).</summary>
-internal static class Chaos
+/// <summary>The sample API's fail-on-demand switch (see <c>PUT /chaos</c>), one per process.</summary>
+internal sealed class Chaos
 {
-    private static volatile bool s_healthy = true;
+    private volatile bool _healthy = true;
 
-    public static bool Healthy
+    public bool Healthy
     {
-        get => s_healthy;
-        set => s_healthy = value;
+        get => _healthy;
+        set => _healthy = value;
     }
-}
-
-/// <summary>Readiness follows the chaos switch.</summary>
-internal sealed class ChaosHealthCheck : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Chaos.Healthy ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("Chaos mode is on."));
 }

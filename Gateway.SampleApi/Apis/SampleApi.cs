@@ -13,9 +13,10 @@ internal static class SampleApi
 
     public static IEndpointRouteBuilder MapSampleApi(this IEndpointRouteBuilder app)
     {
+        var chaos = app.ServiceProvider.GetRequiredService<Chaos>();
         var api = app.MapGroup("/api");
         api.AddEndpointFilter(async (context, next) =>
-            Chaos.Healthy
+            chaos.Healthy
                 ? await next(context)
                 : TypedResults.Problem(detail: "Chaos mode: this instance is failing on purpose.", statusCode: StatusCodes.Status500InternalServerError));
 
@@ -57,8 +58,8 @@ internal static class SampleApi
         // Outside /api on purpose: the gateway's routes only reach /api, so clients cannot flip it.
         app.MapPut("/chaos", (ChaosBody body) =>
         {
-            Chaos.Healthy = body.Healthy;
-            return TypedResults.Ok(new ChaosBody(Chaos.Healthy));
+            chaos.Healthy = body.Healthy;
+            return TypedResults.Ok(new ChaosBody(chaos.Healthy));
         });
 
         return app;

@@ -1,5 +1,5 @@
-using Gateway.Contracts.Credentials;
 using Gateway.Auth.V1;
+using Gateway.Contracts.Credentials;
 using Grpc.Core;
 using Grpc.Net.Client;
 

@@ -1,9 +1,9 @@
+using Aspire.Hosting.Testing;
 using Gateway.Auth.V1;
 using Gateway.EndToEndTests.Infrastructure;
 using Gateway.TestSupport;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Aspire.Hosting.Testing;
 
 namespace Gateway.EndToEndTests.Auth;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Aspire.Hosting;
-using Aspire.Hosting.Testing;
 using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.EndToEndTests.Infrastructure;

@@ -1,10 +1,9 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Gateway.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-
-using Gateway.TestSupport;
 
 namespace Gateway.EndToEndTests.Infrastructure;
 

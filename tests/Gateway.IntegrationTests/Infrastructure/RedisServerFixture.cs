@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using StackExchange.Redis;
-
 using Gateway.TestSupport;
+using StackExchange.Redis;
 
 namespace Gateway.IntegrationTests.Infrastructure;
 

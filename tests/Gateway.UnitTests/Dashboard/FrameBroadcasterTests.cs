@@ -1,6 +1,6 @@
 using Gateway.Dashboard.Aggregation;
-using Microsoft.Extensions.Options;
 using Gateway.TestSupport;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Gateway.UnitTests.Dashboard;

@@ -1,5 +1,5 @@
-using Gateway.Dashboard.Aggregation;
 using Gateway.Contracts.Metrics;
+using Gateway.Dashboard.Aggregation;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -265,7 +265,11 @@ public sealed class ReplicaAggregatorTests
                 Routes = _routes.Select(r => new RouteCounters { Route = r.Key, Requests = r.Value.Requests, Status = [.. r.Value.Status], Latency = [.. r.Value.Latency] }).ToList(),
                 Auth = new AuthCounters
                 {
-                    CacheHits = _cacheHits, CacheMisses = _cacheMisses, LookupsRefused = _lookupsRefused, LookupsInFlight = lookupsInFlight, LoginsThrottled = _loginsThrottled,
+                    CacheHits = _cacheHits,
+                    CacheMisses = _cacheMisses,
+                    LookupsRefused = _lookupsRefused,
+                    LookupsInFlight = lookupsInFlight,
+                    LoginsThrottled = _loginsThrottled,
                 },
                 RateLimit = new RateLimitCounters(),
                 Destinations = [new DestinationHealth("sampleapi", "d1", destinationHealth)],

@@ -1,7 +1,7 @@
 using System.Threading.RateLimiting;
+using Gateway.IntegrationTests.Infrastructure;
 using Gateway.Proxy.RateLimiting;
 using Gateway.Proxy.Telemetry;
-using Gateway.IntegrationTests.Infrastructure;
 using Gateway.TestSupport;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Threading.RateLimiting;
+using Gateway.IntegrationTests.Infrastructure;
 using Gateway.Proxy.RateLimiting;
 using Gateway.Proxy.Telemetry;
 using Gateway.ServiceDefaults.ClientAddresses;
-using Gateway.IntegrationTests.Infrastructure;
 using Gateway.TestSupport;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;

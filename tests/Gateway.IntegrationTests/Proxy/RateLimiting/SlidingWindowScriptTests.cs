@@ -1,5 +1,5 @@
-using Gateway.Proxy.RateLimiting;
 using Gateway.IntegrationTests.Infrastructure;
+using Gateway.Proxy.RateLimiting;
 using Gateway.TestSupport;
 using StackExchange.Redis;
 
