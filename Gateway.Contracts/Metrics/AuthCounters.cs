@@ -21,6 +21,5 @@ public sealed record AuthCounters
     /// <summary>Logins the auth service refused for repeated failures, as relayed by this replica.</summary>
     public long LoginsThrottled { get; init; }
 
-    /// <summary><c>closed</c>, <c>open</c> or <c>half-open</c>.</summary>
-    public string BreakerState { get; init; } = "closed";
+    public BreakerState BreakerState { get; init; }
 }

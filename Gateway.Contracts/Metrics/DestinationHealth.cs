@@ -1,4 +1,4 @@
 namespace Gateway.Contracts.Metrics;
 
 /// <summary>A backend destination as this replica's health checks see it.</summary>
-public sealed record DestinationHealth(string Cluster, string Destination, string Health);
+public sealed record DestinationHealth(string Cluster, string Destination, HealthState Health);

@@ -14,5 +14,5 @@ public sealed record RateLimitCounters
 
     public long RedisCalls { get; init; }
 
-    public string BreakerState { get; init; } = "closed";
+    public BreakerState BreakerState { get; init; }
 }

@@ -1,3 +1,5 @@
+using Gateway.Contracts.Metrics;
+
 namespace Gateway.Dashboard.Aggregation;
 
 /// <summary>
@@ -97,9 +99,9 @@ public sealed record ReplicaView
 
     public required DateTimeOffset StartedAt { get; init; }
 
-    public required string AuthBreaker { get; init; }
+    public required BreakerState AuthBreaker { get; init; }
 
-    public required string RateLimitBreaker { get; init; }
+    public required BreakerState RateLimitBreaker { get; init; }
 }
 
 /// <summary>A service's health: <c>healthy</c>, <c>degraded</c>, <c>unhealthy</c> or <c>unknown</c>.</summary>

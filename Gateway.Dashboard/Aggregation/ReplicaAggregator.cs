@@ -242,8 +242,8 @@ public sealed class ReplicaAggregator
             .OrderBy(g => g.Key.Cluster, StringComparer.Ordinal).ThenBy(g => g.Key.Destination, StringComparer.Ordinal)
             .Select(g =>
             {
-                var unhealthy = g.Count(d => d.Health == "unhealthy");
-                var healthy = g.Count(d => d.Health == "healthy");
+                var unhealthy = g.Count(d => d.Health == HealthState.Unhealthy);
+                var healthy = g.Count(d => d.Health == HealthState.Healthy);
                 var status = unhealthy > 0 ? "unhealthy" : healthy > 0 ? "healthy" : "unknown";
                 return new ServiceView($"{g.Key.Cluster}/{g.Key.Destination}", status, $"healthy on {healthy} of {g.Count()} replicas");
             });

@@ -52,6 +52,7 @@ internal sealed class DistributedRateLimiter : RateLimiter
     private readonly RedisRateLimitStore _store;
     private readonly TimeProvider _time;
     private readonly ProxyMetrics _metrics;
+    private readonly RateLimitDecisions _decisions;
     private readonly Lock _refillLock = new();
 
     private long _blockedUntil;
@@ -86,6 +87,7 @@ internal sealed class DistributedRateLimiter : RateLimiter
         _store = store;
         _time = time;
         _metrics = metrics;
+        _decisions = metrics.DecisionsFor(spec.Policy);
         _sync = sync;
 
         // A hash tag keeps every key of a limit on one Redis Cluster slot.
@@ -166,7 +168,7 @@ internal sealed class DistributedRateLimiter : RateLimiter
 
         if (_spec.Mode == RateLimitMode.Batched && TryTakeFromSlice(now))
         {
-            _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.AllowedFromSlice);
+            _decisions.Count(RateLimitOutcome.AllowedFromSlice);
             PrefetchIfLow();
             return ValueTask.FromResult<RateLimitLease>(Allow(now, request));
         }
@@ -195,12 +197,12 @@ internal sealed class DistributedRateLimiter : RateLimiter
             // Full by this replica's own count: the next tick brings the shared one (which may have
             // decayed), and with it the Retry-After Redis computes.
             QueueSync();
-            _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.RejectedLocally);
+            _decisions.Count(RateLimitOutcome.RejectedLocally);
             return GatewayRateLimitLease.Rejected(this, TimeSpan.FromSeconds(1));
         }
 
         QueueSync();
-        _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.AllowedLocally);
+        _decisions.Count(RateLimitOutcome.AllowedLocally);
         return Allow(now, request);
     }
 
@@ -261,11 +263,11 @@ internal sealed class DistributedRateLimiter : RateLimiter
         Record(answer, now);
         if (answer.Granted > 0)
         {
-            _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.Allowed);
+            _decisions.Count(RateLimitOutcome.Allowed);
             return Allow(now, request);
         }
 
-        _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.Rejected);
+        _decisions.Count(RateLimitOutcome.Rejected);
         return GatewayRateLimitLease.Rejected(this, answer.RetryAfter);
     }
 
@@ -298,7 +300,7 @@ internal sealed class DistributedRateLimiter : RateLimiter
             var now = _time.GetTimestamp();
             if (TryTakeFromSlice(now))
             {
-                _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.Allowed);
+                _decisions.Count(RateLimitOutcome.Allowed);
                 return Allow(now, request);
             }
 
@@ -382,7 +384,7 @@ internal sealed class DistributedRateLimiter : RateLimiter
         }
         else
         {
-            _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.Rejected);
+            _decisions.Count(RateLimitOutcome.Rejected);
         }
     }
 
@@ -504,7 +506,7 @@ internal sealed class DistributedRateLimiter : RateLimiter
 
     private GatewayRateLimitLease RejectLocally(long now)
     {
-        _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.RejectedLocally);
+        _decisions.Count(RateLimitOutcome.RejectedLocally);
         return GatewayRateLimitLease.Rejected(this, ToTimeSpan(Volatile.Read(ref _blockedUntil) - now));
     }
 
@@ -513,11 +515,11 @@ internal sealed class DistributedRateLimiter : RateLimiter
         switch (_spec.FailMode)
         {
             case RateLimitFailMode.Open:
-                _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.DegradedAllowed);
+                _decisions.Count(RateLimitOutcome.DegradedAllowed);
                 return GatewayRateLimitLease.Acquired;
 
             case RateLimitFailMode.Closed:
-                _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.Unavailable);
+                _decisions.Count(RateLimitOutcome.Unavailable);
                 return GatewayRateLimitLease.RejectedUnavailable(this, TimeSpan.FromSeconds(1));
 
             default:
@@ -535,11 +537,11 @@ internal sealed class DistributedRateLimiter : RateLimiter
                 {
                     if (lease.IsAcquired)
                     {
-                        _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.DegradedAllowed);
+                        _decisions.Count(RateLimitOutcome.DegradedAllowed);
                         return GatewayRateLimitLease.Acquired;
                     }
 
-                    _metrics.RateLimitDecision(_spec.Policy, RateLimitOutcome.DegradedRejected);
+                    _decisions.Count(RateLimitOutcome.DegradedRejected);
                     var retry = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(_spec.WindowSeconds / 4.0);
                     return GatewayRateLimitLease.Rejected(this, retry);
                 }

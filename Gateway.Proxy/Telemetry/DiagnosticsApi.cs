@@ -1,3 +1,4 @@
+using Gateway.Contracts.Metrics;
 using Gateway.Proxy.Authentication;
 
 namespace Gateway.Proxy.Telemetry;
@@ -24,14 +25,19 @@ internal static class DiagnosticsApi
                     counters.AuthServiceCalls, counters.AuthServiceErrors, counters.BreakerState, lookups.InFlight,
                     counters.LookupsRefusedOverBudget, counters.LookupsRefusedClientBusy, counters.LookupsRefusedBusy),
                 new AccountsDiagnostics(counters.Logins, counters.LoginsThrottled),
-                metrics.ReadRateLimitCounters()));
+                RateLimiting(metrics.ReadRateLimitCounters())));
         }).RequireAuthorization(policy);
 
         return app;
     }
 
+    private static RateLimitDiagnostics RateLimiting(RateLimitTotals totals) => new(
+        Enum.GetValues<RateLimitOutcome>().ToDictionary(ProxyMetrics.NameOf, outcome => totals[outcome]),
+        totals.RedisCalls,
+        totals.BreakerState);
+
     internal sealed record Diagnostics(
-        string Replica, AuthCacheDiagnostics AuthCache, AuthServiceDiagnostics AuthService, AccountsDiagnostics Accounts, ProxyMetrics.RateLimitCounters RateLimiting);
+        string Replica, AuthCacheDiagnostics AuthCache, AuthServiceDiagnostics AuthService, AccountsDiagnostics Accounts, RateLimitDiagnostics RateLimiting);
 
     internal sealed record AuthCacheDiagnostics(
         int Entries, long ApproximateBytes, int NegativeEntries, bool InvalidationsLive, long Hits, long NegativeHits, long Misses, long Evictions, long Refreshes);
@@ -41,9 +47,12 @@ internal static class DiagnosticsApi
     /// failed-credential budget (429), the client's or the replica's lookup slots busy (429, 503).
     /// </summary>
     internal sealed record AuthServiceDiagnostics(
-        long ValidateCalls, long Errors, string BreakerState, int LookupsInFlight,
+        long ValidateCalls, long Errors, BreakerState BreakerState, int LookupsInFlight,
         long LookupsRefusedOverBudget, long LookupsRefusedClientBusy, long LookupsRefusedBusy);
 
     /// <summary>Logins relayed to the auth service, and those it refused for repeated failures (429).</summary>
     internal sealed record AccountsDiagnostics(long Logins, long LoginsThrottled);
+
+    /// <summary>Decisions by outcome name (every outcome is one decision), Redis round trips, the Redis breaker.</summary>
+    internal sealed record RateLimitDiagnostics(IReadOnlyDictionary<string, long> Decisions, long RedisCalls, BreakerState BreakerState);
 }

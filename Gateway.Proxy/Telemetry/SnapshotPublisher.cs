@@ -92,7 +92,6 @@ internal sealed partial class SnapshotPublisher : BackgroundService
     {
         var auth = _metrics.ReadAuthCounters();
         var rateLimit = _metrics.ReadRateLimitCounters();
-        long Decisions(string outcome) => rateLimit.Decisions.GetValueOrDefault(outcome);
 
         return new ReplicaSnapshot
         {
@@ -118,11 +117,11 @@ internal sealed partial class SnapshotPublisher : BackgroundService
             },
             RateLimit = new RateLimitCounters
             {
-                Allowed = Decisions("allowed") + Decisions("allowed_from_slice") + Decisions("allowed_locally"),
-                Rejected = Decisions("rejected") + Decisions("rejected_locally"),
-                DegradedAllowed = Decisions("degraded_allowed"),
-                DegradedRejected = Decisions("degraded_rejected"),
-                Unavailable = Decisions("unavailable"),
+                Allowed = rateLimit[RateLimitOutcome.Allowed] + rateLimit[RateLimitOutcome.AllowedFromSlice] + rateLimit[RateLimitOutcome.AllowedLocally],
+                Rejected = rateLimit[RateLimitOutcome.Rejected] + rateLimit[RateLimitOutcome.RejectedLocally],
+                DegradedAllowed = rateLimit[RateLimitOutcome.DegradedAllowed],
+                DegradedRejected = rateLimit[RateLimitOutcome.DegradedRejected],
+                Unavailable = rateLimit[RateLimitOutcome.Unavailable],
                 RedisCalls = rateLimit.RedisCalls,
                 BreakerState = rateLimit.BreakerState,
             },
@@ -144,12 +143,12 @@ internal sealed partial class SnapshotPublisher : BackgroundService
         return destinations;
     }
 
-    private static string HealthOf(DestinationHealthState health) =>
+    private static HealthState HealthOf(DestinationHealthState health) =>
         (health.Active, health.Passive) switch
         {
-            (YarpHealth.Unhealthy, _) or (_, YarpHealth.Unhealthy) => "unhealthy",
-            (YarpHealth.Healthy, _) => "healthy",
-            _ => "unknown",
+            (YarpHealth.Unhealthy, _) or (_, YarpHealth.Unhealthy) => HealthState.Unhealthy,
+            (YarpHealth.Healthy, _) => HealthState.Healthy,
+            _ => HealthState.Unknown,
         };
 
     private async Task PublishAsync(bool stopping)

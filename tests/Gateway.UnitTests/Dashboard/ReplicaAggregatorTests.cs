@@ -207,8 +207,8 @@ public sealed class ReplicaAggregatorTests
         var a = new FakeReplica("proxy-a", _time);
         var b = new FakeReplica("proxy-b", _time);
         _time.Advance(Interval);
-        _aggregator.Observe(a.Add("api", 1, status: 200, cacheHits: 90, cacheMisses: 10, destinationHealth: "healthy"));
-        _aggregator.Observe(b.Add("api", 1, status: 200, cacheHits: 0, cacheMisses: 0, destinationHealth: "unhealthy"));
+        _aggregator.Observe(a.Add("api", 1, status: 200, cacheHits: 90, cacheMisses: 10, destinationHealth: HealthState.Healthy));
+        _aggregator.Observe(b.Add("api", 1, status: 200, cacheHits: 0, cacheMisses: 0, destinationHealth: HealthState.Unhealthy));
 
         var frame = _aggregator.Tick([new ServiceView("redis", "healthy", "ping")]);
         Assert.Equal(0.9, frame.Auth.CacheHitRatio!.Value, precision: 3);
@@ -231,7 +231,7 @@ public sealed class ReplicaAggregatorTests
 
         public ReplicaSnapshot Add(
             string route, int count, int status, double seconds = 0.002, bool stopping = false,
-            long cacheHits = 0, long cacheMisses = 0, string destinationHealth = "healthy",
+            long cacheHits = 0, long cacheMisses = 0, HealthState destinationHealth = HealthState.Healthy,
             long lookupsRefused = 0, int lookupsInFlight = 0, long loginsThrottled = 0)
         {
             _lookupsRefused += lookupsRefused;
