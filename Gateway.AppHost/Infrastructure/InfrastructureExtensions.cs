@@ -5,11 +5,6 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Gateway.AppHost.Infrastructure;
 
-/// <summary>The shared state every service connects to.</summary>
-internal sealed record GatewayInfrastructure(
-    IResourceBuilder<IResourceWithConnectionString> Redis,
-    IResourceBuilder<IResourceWithConnectionString> AuthDatabase);
-
 internal static class InfrastructureExtensions
 {
     /// <summary>

@@ -194,8 +194,3 @@ internal sealed class AuthStore(NpgsqlDataSource dataSource)
             cancellationToken: cancellationToken));
     }
 }
-
-internal sealed class UnknownPlanException(string plan) : Exception($"Plan '{plan}' does not exist.")
-{
-    public string Plan { get; } = plan;
-}

@@ -7,8 +7,6 @@ using Microsoft.Net.Http.Headers;
 
 namespace Gateway.Proxy.Authentication;
 
-internal sealed class GatewayAuthenticationOptions : AuthenticationSchemeOptions;
-
 /// <summary>
 /// Authenticates <c>Authorization: Bearer &lt;token&gt;</c> or <c>X-Api-Key: &lt;key&gt;</c> through the
 /// auth service, answering from <see cref="AuthCache"/> when it can (no network call, no await).

@@ -10,12 +10,6 @@ using AuthClient = Gateway.Auth.V1.AuthService.AuthServiceClient;
 
 namespace Gateway.Proxy.Authentication;
 
-/// <summary>Asks the auth service about one credential.</summary>
-internal interface IAuthValidator
-{
-    Task<AuthLookup> ValidateAsync(string credential);
-}
-
 /// <summary>
 /// <c>ValidateToken</c> over gRPC with a per-call deadline, behind a circuit breaker that counts
 /// gRPC failures (UNAVAILABLE, DEADLINE_EXCEEDED, INTERNAL, ...), not only transport errors: a

@@ -72,9 +72,3 @@ internal sealed class RequestBodyLimitMiddleware(RequestDelegate next, IProblemD
         });
     }
 }
-
-/// <summary>An endpoint's body size limit, read by routing and by <see cref="RequestBodyLimitMiddleware"/>.</summary>
-internal sealed class RequestBodySizeLimit(long? maxRequestBodySize) : IRequestSizeLimitMetadata
-{
-    public long? MaxRequestBodySize { get; } = maxRequestBodySize;
-}

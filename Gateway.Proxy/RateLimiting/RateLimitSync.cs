@@ -128,6 +128,3 @@ internal sealed class RateLimitSync(RedisRateLimitStore store, IOptions<RateLimi
         }
     }
 }
-
-/// <summary>A limiter's part of one sync call: the permits it admitted (or gave back) since its last one.</summary>
-internal readonly record struct SyncEntry(DistributedRateLimiter Limiter, int Delta);

@@ -2,57 +2,6 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Gateway.Proxy.RateLimiting;
 
-/// <summary>How a policy keys its counters.</summary>
-internal enum PartitionBy
-{
-    /// <summary>Per authenticated user, limit from the user's plan; anonymous callers per client address.</summary>
-    User,
-
-    /// <summary>Per credential (API key or token), limit from the owner's plan; anonymous callers per client address.</summary>
-    ApiKey,
-
-    /// <summary>Per client address (socket, or X-Forwarded-For from a trusted proxy).</summary>
-    ClientIp,
-}
-
-/// <summary>Per-request Redis decisions, or quota reserved in slices and spent locally.</summary>
-internal enum RateLimitMode
-{
-    /// <summary>One Redis round trip per request: exact, never over the limit.</summary>
-    Strict,
-
-    /// <summary>
-    /// Each replica reserves a slice of quota atomically (sized to its recent traffic on the key)
-    /// and spends it locally until the window ends: still never over the limit, far fewer round
-    /// trips, but a replica's unspent slice is lost (under-admission of at most
-    /// replicas × (cap + cap ÷ 4 − 1) per window; docs/rate-limiting.md).
-    /// </summary>
-    Batched,
-
-    /// <summary>
-    /// Each replica admits locally against the shared count it last heard from Redis plus what it
-    /// admitted since, and every <see cref="RateLimitingOptions.SyncInterval"/> adds its admissions
-    /// of all keys to Redis in one script call, learning the others'. Cost per request does not
-    /// depend on the number of keys (thousands of quiet tenants cost what one hot key does); a key
-    /// may be over-admitted by what the other replicas admit in about one sync interval plus a
-    /// Redis round trip (docs/rate-limiting.md; tested in ManyKeysAccuracyTests and RateLimitingTests).
-    /// </summary>
-    Approximate,
-}
-
-/// <summary>What to do when Redis cannot answer.</summary>
-internal enum RateLimitFailMode
-{
-    /// <summary>Allow the request and count it as degraded.</summary>
-    Open,
-
-    /// <summary>Refuse with 503: for limits that protect something fragile.</summary>
-    Closed,
-
-    /// <summary>Apply an in-process limit of limit ÷ replicas per replica.</summary>
-    Local,
-}
-
 /// <summary>Settings of the <c>Gateway:RateLimiting</c> section.</summary>
 internal sealed class RateLimitingOptions
 {
@@ -122,28 +71,4 @@ internal sealed class RateLimitingOptions
 
     /// <summary>Named policies, referenced by routes through <c>RateLimiterPolicy</c>.</summary>
     public Dictionary<string, RateLimitPolicyOptions> Policies { get; set; } = new(StringComparer.Ordinal);
-}
-
-internal sealed class RateLimitPolicyOptions
-{
-    public PartitionBy Partition { get; set; } = PartitionBy.User;
-
-    /// <summary>Overrides the mode of <see cref="RateLimitingOptions.Mode"/>.</summary>
-    public RateLimitMode? Mode { get; set; }
-
-    public RateLimitFailMode FailMode { get; set; } = RateLimitFailMode.Local;
-
-    /// <summary>
-    /// Fixed limit (route override). For <see cref="PartitionBy.User"/>/<see cref="PartitionBy.ApiKey"/>
-    /// policies, unset means "the caller's plan decides".
-    /// </summary>
-    [Range(1, int.MaxValue)]
-    public int? Limit { get; set; }
-
-    [Range(1, 86_400)]
-    public int WindowSeconds { get; set; } = 60;
-
-    /// <summary>Limit for anonymous callers of a user/key policy, per client address.</summary>
-    [Range(1, int.MaxValue)]
-    public int AnonymousLimit { get; set; } = 60;
 }

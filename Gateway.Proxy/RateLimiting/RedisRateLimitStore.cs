@@ -8,9 +8,6 @@ using StackExchange.Redis;
 
 namespace Gateway.Proxy.RateLimiting;
 
-/// <summary>Redis's answer to one decision or reservation.</summary>
-internal readonly record struct RedisDecision(int Granted, int Remaining, TimeSpan RetryAfter, TimeSpan Reset);
-
 /// <summary>
 /// Runs the sliding-window script (<c>Scripts/sliding_window.lua</c>, embedded, EVALSHA after the
 /// first call) behind a timeout and a circuit breaker: when Redis is down the breaker opens and
@@ -149,31 +146,4 @@ internal sealed class RedisRateLimitStore
     private readonly record struct SyncState(IDatabase Database, RedisKey[] Keys, RedisValue[] Arguments);
 
     private readonly record struct ScriptState(IDatabase Database, RedisKey Key, int Limit, long WindowMicroseconds, int Requested);
-}
-
-internal static class RedisRateLimitStoreExtensions
-{
-    public static IServiceCollection AddRedisRateLimitStore(this IServiceCollection services)
-    {
-        services.AddSingleton<RedisRateLimitStore>();
-        services.AddSingleton<RateLimitSync>();
-        services.AddHostedService(sp => sp.GetRequiredService<RateLimitSync>());
-        services.AddResiliencePipeline<string, RedisValue[]?>(RedisRateLimitStore.PipelineName, (pipeline, context) =>
-        {
-            var options = context.ServiceProvider.GetRequiredService<IOptions<RateLimitingOptions>>().Value;
-            var metrics = context.ServiceProvider.GetRequiredService<ProxyMetrics>();
-            var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Proxy.RateLimiting.Breaker");
-            pipeline
-                .AddCircuitBreaker(new CircuitBreakerStrategyOptions<RedisValue[]?>
-                {
-                    FailureRatio = 0.5,
-                    MinimumThroughput = 3,
-                    SamplingDuration = TimeSpan.FromSeconds(2),
-                    BreakDuration = options.BreakDuration,
-                    ShouldHandle = args => ValueTask.FromResult(RedisRateLimitStore.IsFailure(args.Outcome)),
-                }.WithTelemetry("Redis rate limiting", metrics.SetRateLimitBreakerState, logger))
-                .AddTimeout(options.RedisTimeout);
-        });
-        return services;
-    }
 }
