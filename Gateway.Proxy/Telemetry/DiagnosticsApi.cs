@@ -25,7 +25,7 @@ internal static class DiagnosticsApi
                     counters.LookupsRefusedOverBudget, counters.LookupsRefusedClientBusy, counters.LookupsRefusedBusy),
                 new AccountsDiagnostics(counters.Logins, counters.LoginsThrottled),
                 metrics.ReadRateLimitCounters()));
-        }).RequireAuthorization(policy);
+        }).RequireAuthorization(policy).WithMetadata(GatewayEndpointRoute.Diagnostics);
 
         return app;
     }
