@@ -12,7 +12,7 @@ var app = builder.Build();
 app.UseGatewayErrors();
 app.UseGatewayPipeline();
 
-app.MapDefaultEndpoints();
+app.MapDefaultEndpoints().WithMetadata(GatewayEndpointRoute.Health);
 app.MapAccountsApi();
 app.MapDiagnosticsApi(policy: "admin");
 app.MapReverseProxy(proxy => proxy.UseGatewayForwarding());

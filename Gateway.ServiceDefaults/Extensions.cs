@@ -118,15 +118,18 @@ public static class Extensions
     /// Maps <c>/health</c> (readiness: every check must pass) and <c>/alive</c> (liveness: only
     /// checks tagged <see cref="LiveTag"/>). Both are served in every environment because the
     /// orchestrator and the proxy's active health checks depend on them; they return no details.
+    /// Returns both endpoints' convention builder, so a service can add metadata to them (the
+    /// proxy names them in its metrics).
     /// </summary>
-    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    public static IEndpointConventionBuilder MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks(HealthEndpointPath);
-        app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
+        var health = app.MapGroup(string.Empty);
+        health.MapHealthChecks(HealthEndpointPath);
+        health.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
             Predicate = registration => registration.Tags.Contains(LiveTag),
         });
 
-        return app;
+        return health;
     }
 }

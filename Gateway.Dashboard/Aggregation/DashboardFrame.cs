@@ -47,10 +47,16 @@ public sealed record LatencyView(double? P50, double? P95, double? P99);
 
 public sealed record AuthView
 {
-    /// <summary>Share of credential lookups answered from the proxies' caches (recent window); null without lookups.</summary>
+    /// <summary>
+    /// Share of credential lookups answered by a cached valid credential, over the totals below
+    /// (<see cref="CacheHits"/> ÷ hits + negative hits + misses); null before any lookup.
+    /// </summary>
     public required double? CacheHitRatio { get; init; }
 
     public required long CacheHits { get; init; }
+
+    /// <summary>Lookups answered by a cached refusal (a credential known to be invalid).</summary>
+    public required long CacheNegativeHits { get; init; }
 
     public required long CacheMisses { get; init; }
 

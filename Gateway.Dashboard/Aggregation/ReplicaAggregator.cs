@@ -37,6 +37,7 @@ public sealed class ReplicaAggregator
     private readonly long[] _status = new long[StatusKinds];
     private long _requests;
     private long _authHits;
+    private long _authNegativeHits;
     private long _authMisses;
     private long _authErrors;
     private long _lookupsRefused;
@@ -104,7 +105,10 @@ public sealed class ReplicaAggregator
             }
 
             var decisions = rate.Allowed + rate.Rejected + rate.Degraded;
-            var authLookups = rate.AuthHits + rate.AuthOther;
+            // Over the same totals the card prints beside it (hits, negative hits, misses), so the
+            // ratio and its counts always agree; a recent window left it blank after a quiet
+            // few seconds while the counts beside it were non-zero.
+            var authLookups = _authHits + _authNegativeHits + _authMisses;
             return new DashboardFrame
             {
                 Sequence = ++_sequence,
@@ -122,8 +126,9 @@ public sealed class ReplicaAggregator
                     LatencyBuckets.PercentileMilliseconds(latency.Latency, 0.99)),
                 Auth = new AuthView
                 {
-                    CacheHitRatio = authLookups <= 0 ? null : (double)rate.AuthHits / authLookups,
+                    CacheHitRatio = authLookups <= 0 ? null : (double)_authHits / authLookups,
                     CacheHits = _authHits,
+                    CacheNegativeHits = _authNegativeHits,
                     CacheMisses = _authMisses,
                     ServiceErrors = _authErrors,
                     LookupsRefusedPerSecond = rate.LookupsRefusedPerSecond,
@@ -175,6 +180,7 @@ public sealed class ReplicaAggregator
         }
 
         _authHits += Delta(current.Auth.CacheHits, previous.Auth.CacheHits);
+        _authNegativeHits += Delta(current.Auth.CacheNegativeHits, previous.Auth.CacheNegativeHits);
         _authMisses += Delta(current.Auth.CacheMisses, previous.Auth.CacheMisses);
         _authErrors += Delta(current.Auth.ServiceErrors, previous.Auth.ServiceErrors);
         _lookupsRefused += Delta(current.Auth.LookupsRefused, previous.Auth.LookupsRefused);
@@ -334,10 +340,6 @@ public sealed class ReplicaAggregator
 
         public Dictionary<string, long[]> RouteLatency { get; } = new(StringComparer.Ordinal);
 
-        public long AuthHits { get; private set; }
-
-        public long AuthOther { get; private set; }
-
         public double LookupsRefusedPerSecond { get; private set; }
 
         public long Allowed { get; private set; }
@@ -406,9 +408,6 @@ public sealed class ReplicaAggregator
                 }
             }
 
-            var hits = Delta(newest.Auth.CacheHits, baseline.Auth.CacheHits);
-            AuthHits += hits;
-            AuthOther += Delta(newest.Auth.CacheMisses, baseline.Auth.CacheMisses) + Delta(newest.Auth.CacheNegativeHits, baseline.Auth.CacheNegativeHits);
             LookupsRefusedPerSecond += Delta(newest.Auth.LookupsRefused, baseline.Auth.LookupsRefused) / elapsed;
             var allowed = Delta(newest.RateLimit.Allowed, baseline.RateLimit.Allowed);
             var rejected = Delta(Rejections(newest.RateLimit), Rejections(baseline.RateLimit));

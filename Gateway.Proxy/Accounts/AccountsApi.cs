@@ -22,6 +22,7 @@ internal static class AccountsApi
     {
         var accounts = app.MapGroup("/auth")
             .WithTags("Accounts")
+            .WithMetadata(GatewayEndpointRoute.Accounts)
             // Per client address, so password guessing and sign-up floods are bounded per client.
             .RequireRateLimiting("auth-endpoints")
             // A user name and a password fit in a few hundred bytes: refuse big bodies before reading them.

@@ -26,7 +26,7 @@ internal static class DiagnosticsApi
                     counters.LookupsRefusedOverBudget, counters.LookupsRefusedClientBusy, counters.LookupsRefusedBusy),
                 new AccountsDiagnostics(counters.Logins, counters.LoginsThrottled),
                 RateLimiting(metrics.ReadRateLimitCounters())));
-        }).RequireAuthorization(policy);
+        }).RequireAuthorization(policy).WithMetadata(GatewayEndpointRoute.Diagnostics);
 
         return app;
     }

@@ -44,7 +44,7 @@ internal sealed class RequestStatsListener : IDisposable
             }
         }
 
-        _table.Record(route ?? "(none)", status, seconds);
+        _table.Record(route ?? GatewayEndpointRoute.NoRoute, status, seconds);
     }
 
     public void Dispose() => _listener.Dispose();

@@ -11,8 +11,6 @@ namespace Gateway.Proxy.Telemetry;
 /// </summary>
 internal sealed partial class RequestTelemetryMiddleware(RequestDelegate next, ProxyMetrics metrics, ILoggerFactory loggerFactory)
 {
-    private const string NoRoute = "(none)";
-
     private static readonly string Replica = $"{Environment.MachineName}:{Environment.ProcessId}";
 
     private readonly ILogger _requestLog = loggerFactory.CreateLogger("Gateway.Proxy.Telemetry.RequestLog");
@@ -39,16 +37,26 @@ internal sealed partial class RequestTelemetryMiddleware(RequestDelegate next, P
         }
     }
 
-    /// <summary>The YARP route id, or the endpoint's name for the gateway's own endpoints.</summary>
+    /// <summary>
+    /// The YARP route id for a proxied route, else one of the few <see cref="GatewayEndpointRoute"/>
+    /// names; never the endpoint's display name. Every name is a string that already exists (route
+    /// config, constants), and the metadata lookups are cached by the endpoint: nothing is built
+    /// per request.
+    /// </summary>
     internal static string RouteOf(HttpContext context)
     {
         var endpoint = context.GetEndpoint();
         if (endpoint is null)
         {
-            return NoRoute;
+            return GatewayEndpointRoute.NoRoute;
         }
 
-        return endpoint.Metadata.GetMetadata<RouteModel>()?.Config.RouteId ?? endpoint.DisplayName ?? NoRoute;
+        // The endpoint's RouteModel rather than IReverseProxyFeature: the feature is only set once
+        // YARP's own pipeline runs, and a request refused before it (401 from authorization, 429
+        // from the rate limiter) must still count on its route.
+        return endpoint.Metadata.GetMetadata<RouteModel>()?.Config.RouteId
+            ?? endpoint.Metadata.GetMetadata<GatewayEndpointRoute>()?.Name
+            ?? GatewayEndpointRoute.Other;
     }
 
     private static partial class Log

@@ -1,11 +1,14 @@
 // Live view: one EventSource on /api/stream; "history" seeds the charts, each "frame" replaces
-// every number, "heartbeat" proves the stream is alive while the gateway is quiet. The browser
+// every number and table row (this script is the only place that renders them; the page is a
+// shell), "heartbeat" proves the stream is alive while the gateway is quiet. The browser
 // reconnects by itself (the server sends a retry hint); when it gives up (e.g. the session
 // expired: 401) this script retries, and sends the viewer to the login page if signed out.
 (() => {
   'use strict';
   const HISTORY = 180;
   const STALE_AFTER_MS = 12000;
+  // Any server error is worth a glance (amber); red once they are a real share of the traffic.
+  const ERROR_SHARE_BAD = 0.01;
   const outcomes = [
     { key: '2xx', color: '--c2xx' }, { key: '3xx', color: '--c3xx' }, { key: '4xx', color: '--c4xx' },
     { key: '5xx', color: '--c5xx' }, { key: '401', color: '--c401' }, { key: '429', color: '--c429' },
@@ -17,9 +20,16 @@
 
   const count = v => (v === null || v === undefined) ? '–' : String(v);
   const rate = v => (v === null || v === undefined) ? '–' : (v < 10 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US'));
-  const ms = v => (v === null || v === undefined) ? '–' : (v < 10 ? v.toFixed(2) : v.toFixed(1));
+  // Percentiles come from buckets ~12% wide: more digits than these would be noise (and width).
+  const ms = v => (v === null || v === undefined) ? '–'
+    : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US');
   const percent = v => (v === null || v === undefined) ? '–' : (v * 100).toFixed(1) + ' %';
   const setText = (id, text) => { const el = $(id); if (el && el.textContent !== text) el.textContent = text; };
+
+  function errorLevel(errorsPerSecond, requestsPerSecond) {
+    if (!(errorsPerSecond > 0)) return 'ok';
+    return requestsPerSecond > 0 && errorsPerSecond / requestsPerSecond < ERROR_SHARE_BAD ? 'warn' : 'bad';
+  }
 
   function setConnection(value, label) {
     const el = $('connection');
@@ -44,9 +54,19 @@
       data: { labels: [], datasets: outcomes.map(o => ({ label: o.key, data: [], borderColor: css(o.color), backgroundColor: css(o.color) })) },
       options: common,
     });
+    // A second whose latency window held no request has no latency: its point stays null (not 0,
+    // which would read as instant answers, and not the previous value, which nobody measured).
+    // spanGaps joins the measurements on either side so the line stays continuous, and the joining
+    // stretch is dashed, so a quiet spell still shows as one.
+    const quiet = ctx => (ctx.p0.skip || ctx.p1.skip) ? [4, 4] : undefined;
     state.charts.latency = new Chart($('chart-latency'), {
       type: 'line',
-      data: { labels: [], datasets: ['p50', 'p95', 'p99'].map(p => ({ label: p, data: [], borderColor: css('--' + p), backgroundColor: css('--' + p) })) },
+      data: {
+        labels: [],
+        datasets: ['p50', 'p95', 'p99'].map(p => ({
+          label: p, data: [], borderColor: css('--' + p), backgroundColor: css('--' + p), spanGaps: true, segment: { borderDash: quiet },
+        })),
+      },
       options: common,
     });
   }
@@ -98,10 +118,12 @@
     setText('p95', ms(frame.latency.p95));
     setText('p99', ms(frame.latency.p99));
     for (const key of ['5xx', '401', '429']) setText('rate-' + key, rate(t.rates[key]));
+    $('rate-5xx').dataset.level = errorLevel(t.rates['5xx'], t.requestsPerSecond);
     for (const key of ['5xx', '503', '401', '403', '429']) setText('total-' + key, count(t.totals[key]));
     setText('total-degraded', count(frame.rateLimit.degraded));
     setText('auth-hit-ratio', percent(frame.auth.cacheHitRatio));
     setText('auth-hits', count(frame.auth.cacheHits));
+    setText('auth-negative-hits', count(frame.auth.cacheNegativeHits));
     setText('auth-misses', count(frame.auth.cacheMisses));
     setText('lookups-refused-rate', rate(frame.auth.lookupsRefusedPerSecond));
     setText('lookups-refused', count(frame.auth.lookupsRefused));

@@ -77,7 +77,7 @@ public sealed class FrameBroadcasterTests
         Time = DateTimeOffset.UnixEpoch.AddSeconds(sequence),
         Traffic = new TrafficView { RequestsPerSecond = 0, Requests = 0, Rates = new Dictionary<string, double>(), Totals = new Dictionary<string, long>() },
         Latency = new LatencyView(null, null, null),
-        Auth = new AuthView { CacheHitRatio = null, CacheHits = 0, CacheMisses = 0, ServiceErrors = 0, LookupsRefusedPerSecond = 0, LookupsRefused = 0, LookupsInFlight = 0, LoginsThrottled = 0 },
+        Auth = new AuthView { CacheHitRatio = null, CacheHits = 0, CacheNegativeHits = 0, CacheMisses = 0, ServiceErrors = 0, LookupsRefusedPerSecond = 0, LookupsRefused = 0, LookupsInFlight = 0, LoginsThrottled = 0 },
         RateLimit = new RateLimitView { AllowedPerSecond = 0, RejectedPerSecond = 0, DegradedPerSecond = 0, Rejected = 0, Degraded = 0, RedisCallsPerDecision = null },
         Replicas = [],
         Services = [],

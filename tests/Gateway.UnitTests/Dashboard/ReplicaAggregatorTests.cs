@@ -217,6 +217,39 @@ public sealed class ReplicaAggregatorTests
         Assert.Equal(("unhealthy", "healthy on 1 of 2 replicas"), (backend.Status, backend.Detail));
     }
 
+    [Fact]
+    public void AuthCacheHitRatio_QuietSecondsAfterLookups_IsTheRatioOfTheTotalsShownBesideIt()
+    {
+        var a = new FakeReplica("proxy-a", _time);
+        var b = new FakeReplica("proxy-b", _time);
+        _time.Advance(Interval);
+        _aggregator.Observe(a.Add("api", 80, status: 200, cacheHits: 60, cacheMisses: 2, cacheNegativeHits: 8));
+        _aggregator.Observe(b.Add("api", 20, status: 200, cacheHits: 10, cacheMisses: 10));
+
+        // Longer than both windows without a lookup (traffic that needs none goes on).
+        for (var second = 0; second < 15; second++)
+        {
+            _time.Advance(Interval);
+            _aggregator.Observe(a.Add("public", 5, status: 200));
+            _aggregator.Observe(b.Add("public", 5, status: 200));
+        }
+
+        var auth = _aggregator.Tick([]).Auth;
+        Assert.Equal((70L, 8L, 12L), (auth.CacheHits, auth.CacheNegativeHits, auth.CacheMisses));
+        Assert.NotNull(auth.CacheHitRatio);
+        Assert.Equal(70.0 / 90, auth.CacheHitRatio.Value, precision: 6);
+    }
+
+    [Fact]
+    public void AuthCacheHitRatio_NoLookupsYet_IsNull()
+    {
+        var a = new FakeReplica("proxy-a", _time);
+        _time.Advance(Interval);
+        _aggregator.Observe(a.Add("public", 5, status: 200));
+
+        Assert.Null(_aggregator.Tick([]).Auth.CacheHitRatio);
+    }
+
     /// <summary>A replica's cumulative counters, advanced like the real recorder and published as snapshots.</summary>
     private sealed class FakeReplica(string name, TimeProvider time, DateTimeOffset? startedAt = null, long initialRequests = 0)
     {
@@ -226,12 +259,13 @@ public sealed class ReplicaAggregatorTests
         private long _sequence;
         private long _cacheHits;
         private long _cacheMisses;
+        private long _cacheNegativeHits;
         private long _lookupsRefused;
         private long _loginsThrottled;
 
         public ReplicaSnapshot Add(
             string route, int count, int status, double seconds = 0.002, bool stopping = false,
-            long cacheHits = 0, long cacheMisses = 0, HealthState destinationHealth = HealthState.Healthy,
+            long cacheHits = 0, long cacheMisses = 0, long cacheNegativeHits = 0, HealthState destinationHealth = HealthState.Healthy,
             long lookupsRefused = 0, int lookupsInFlight = 0, long loginsThrottled = 0)
         {
             _lookupsRefused += lookupsRefused;
@@ -252,6 +286,7 @@ public sealed class ReplicaAggregatorTests
             _routes[route] = counters;
             _cacheHits += cacheHits;
             _cacheMisses += cacheMisses;
+            _cacheNegativeHits += cacheNegativeHits;
 
             return new ReplicaSnapshot
             {
@@ -266,6 +301,7 @@ public sealed class ReplicaAggregatorTests
                 Auth = new AuthCounters
                 {
                     CacheHits = _cacheHits,
+                    CacheNegativeHits = _cacheNegativeHits,
                     CacheMisses = _cacheMisses,
                     LookupsRefused = _lookupsRefused,
                     LookupsInFlight = lookupsInFlight,
