@@ -129,31 +129,3 @@ public sealed class FrameBroadcaster(IOptions<StreamOptions> options, TimeProvid
 
     private sealed record PublishedFrame(DashboardFrame Frame, string Json);
 }
-
-/// <summary>One point of the charts' history, so a newly opened page starts with a full chart.</summary>
-public sealed record ChartPoint(DateTimeOffset Time, double RequestsPerSecond, IReadOnlyDictionary<string, double> Rates, double? P50, double? P95, double? P99)
-{
-    public static ChartPoint From(DashboardFrame frame) => new(
-        frame.Time, frame.Traffic.RequestsPerSecond, frame.Traffic.Rates, frame.Latency.P50, frame.Latency.P95, frame.Latency.P99);
-}
-
-public sealed class StreamOptions
-{
-    public const string SectionName = "Dashboard:Stream";
-
-    /// <summary>The <c>retry:</c> hint sent to browsers: how soon to reconnect after losing the stream.</summary>
-    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
-    public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromSeconds(2);
-
-    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
-    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>Frames buffered per viewer before the oldest are dropped.</summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 64)]
-    public int ViewerBuffer { get; set; } = 4;
-}
-
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
-[System.Text.Json.Serialization.JsonSerializable(typeof(DashboardFrame))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(ChartPoint[]))]
-public sealed partial class DashboardJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

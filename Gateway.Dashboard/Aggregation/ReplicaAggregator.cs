@@ -219,7 +219,7 @@ public sealed class ReplicaAggregator
             views.Add(new ReplicaView
             {
                 Name = name,
-                State = gone ? "gone" : "live",
+                State = gone ? ReplicaStatus.Gone : ReplicaStatus.Live,
                 Detail = newest.Stopping ? "stopped" : gone ? "not reporting" : "reporting",
                 SecondsSinceLastSnapshot = Math.Round(silence.TotalSeconds, 1),
                 RequestsPerSecond = window.Rates.Requests,
@@ -235,9 +235,9 @@ public sealed class ReplicaAggregator
 
     private static ServiceView ProxyService(IReadOnlyList<ReplicaView> replicas)
     {
-        var live = replicas.Count(r => r.State == "live");
+        var live = replicas.Count(r => r.State == ReplicaStatus.Live);
         var detail = $"{live} of {replicas.Count} replicas reporting";
-        var status = replicas.Count == 0 ? "unknown" : live == 0 ? "unhealthy" : live < replicas.Count ? "degraded" : "healthy";
+        var status = replicas.Count == 0 ? ServiceStatus.Unknown : live == 0 ? ServiceStatus.Unhealthy : live < replicas.Count ? ServiceStatus.Degraded : ServiceStatus.Healthy;
         return new ServiceView("proxy", status, detail);
     }
 
@@ -250,7 +250,7 @@ public sealed class ReplicaAggregator
             {
                 var unhealthy = g.Count(d => d.Health == HealthState.Unhealthy);
                 var healthy = g.Count(d => d.Health == HealthState.Healthy);
-                var status = unhealthy > 0 ? "unhealthy" : healthy > 0 ? "healthy" : "unknown";
+                var status = unhealthy > 0 ? ServiceStatus.Unhealthy : healthy > 0 ? ServiceStatus.Healthy : ServiceStatus.Unknown;
                 return new ServiceView($"{g.Key.Cluster}/{g.Key.Destination}", status, $"healthy on {healthy} of {g.Count()} replicas");
             });
 

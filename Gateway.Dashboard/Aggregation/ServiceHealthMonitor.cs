@@ -20,9 +20,9 @@ public sealed partial class ServiceHealthMonitor(
 
     private IReadOnlyList<ServiceView> _current =
     [
-        new("auth", "unknown", "not probed yet"),
-        new("postgres", "unknown", "not probed yet"),
-        new("redis", "unknown", "not probed yet"),
+        new("auth", ServiceStatus.Unknown, "not probed yet"),
+        new("postgres", ServiceStatus.Unknown, "not probed yet"),
+        new("redis", ServiceStatus.Unknown, "not probed yet"),
     ];
 
     public IReadOnlyList<ServiceView> Current => Volatile.Read(ref _current);
@@ -49,13 +49,13 @@ public sealed partial class ServiceHealthMonitor(
         {
             using var response = await httpClients.CreateClient(HttpClientName).GetAsync(path, timeout.Token);
             return response.IsSuccessStatusCode
-                ? new ServiceView(name, "healthy", "ready")
-                : new ServiceView(name, "unhealthy", $"health check answered {(int)response.StatusCode}");
+                ? new ServiceView(name, ServiceStatus.Healthy, "ready")
+                : new ServiceView(name, ServiceStatus.Unhealthy, $"health check answered {(int)response.StatusCode}");
         }
         catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             Log.ProbeFailed(logger, name, exception.Message);
-            return new ServiceView(name, name == "postgres" ? "unknown" : "unhealthy", "auth service unreachable");
+            return new ServiceView(name, name == "postgres" ? ServiceStatus.Unknown : ServiceStatus.Unhealthy, "auth service unreachable");
         }
     }
 
@@ -64,11 +64,11 @@ public sealed partial class ServiceHealthMonitor(
         try
         {
             var latency = await redis.GetDatabase().PingAsync().WaitAsync(options.Value.Timeout, time);
-            return new ServiceView("redis", "healthy", $"ping {latency.TotalMilliseconds:F1} ms");
+            return new ServiceView("redis", ServiceStatus.Healthy, $"ping {latency.TotalMilliseconds:F1} ms");
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
-            return new ServiceView("redis", "unhealthy", "not answering");
+            return new ServiceView("redis", ServiceStatus.Unhealthy, "not answering");
         }
     }
 
@@ -77,19 +77,4 @@ public sealed partial class ServiceHealthMonitor(
         [LoggerMessage(Level = LogLevel.Debug, Message = "Health probe of {Service} failed: {Reason}")]
         public static partial void ProbeFailed(ILogger logger, string service, string reason);
     }
-}
-
-public sealed class HealthMonitorOptions
-{
-    public const string SectionName = "Dashboard:Health";
-
-    [Range(typeof(TimeSpan), "00:00:00.500", "00:05:00")]
-    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(2);
-
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(1.5);
-
-    /// <summary>The auth service's HTTP (health) endpoint; resolved by service discovery.</summary>
-    [Required]
-    public Uri AuthAddress { get; set; } = new("http://auth");
 }

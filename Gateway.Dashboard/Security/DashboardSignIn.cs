@@ -8,16 +8,6 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Dashboard.Security;
 
-/// <summary>Why a sign-in failed; shown on the login page as a fixed message (never echoing input).</summary>
-public enum SignInFailure
-{
-    None,
-    InvalidCredentials,
-    NotAnAdmin,
-    Throttled,
-    AuthUnavailable,
-}
-
 /// <summary>
 /// Checks who may see the dashboard: a user of the auth service holding the admin role (a login,
 /// a token validation to read the roles, then the token is revoked: the dashboard keeps only its

@@ -39,7 +39,7 @@ public sealed class ReplicaAggregatorTests
         var route = Assert.Single(frame.Routes);
         Assert.Equal(("api", 750L, 250L), (route.Route, route.Requests, route.RateLimited));
         Assert.Equal(["proxy-a", "proxy-b"], frame.Replicas.Select(r => r.Name));
-        Assert.All(frame.Replicas, r => Assert.Equal("live", r.State));
+        Assert.All(frame.Replicas, r => Assert.Equal(ReplicaStatus.Live, r.State));
         Assert.InRange(frame.Replicas[0].RequestsPerSecond, 99, 101);
         Assert.InRange(frame.Replicas[1].RequestsPerSecond, 49, 51);
     }
@@ -109,7 +109,7 @@ public sealed class ReplicaAggregatorTests
         Assert.Equal(30_000 + 120, frame.Traffic.Requests);
         Assert.InRange(frame.Traffic.RequestsPerSecond, 19, 21);
         Assert.All(frame.Traffic.Rates.Values, rate => Assert.True(rate >= 0));
-        Assert.Equal("live", Assert.Single(frame.Replicas).State);
+        Assert.Equal(ReplicaStatus.Live, Assert.Single(frame.Replicas).State);
 
         // A late snapshot of the old process changes nothing.
         _aggregator.Observe(before.Add("api", 5, status: 200));
@@ -149,11 +149,11 @@ public sealed class ReplicaAggregatorTests
 
         var frame = _aggregator.Tick([]);
         var gone = frame.Replicas.Single(r => r.Name == "proxy-b");
-        Assert.Equal(("gone", "not reporting", 0d), (gone.State, gone.Detail, gone.RequestsPerSecond));
-        Assert.Equal("live", frame.Replicas.Single(r => r.Name == "proxy-a").State);
+        Assert.Equal((ReplicaStatus.Gone, "not reporting", 0d), (gone.State, gone.Detail, gone.RequestsPerSecond));
+        Assert.Equal(ReplicaStatus.Live, frame.Replicas.Single(r => r.Name == "proxy-a").State);
         Assert.Equal(120, frame.Traffic.Requests);
         var proxy = frame.Services.Single(s => s.Name == "proxy");
-        Assert.Equal(("degraded", "1 of 2 replicas reporting"), (proxy.Status, proxy.Detail));
+        Assert.Equal((ServiceStatus.Degraded, "1 of 2 replicas reporting"), (proxy.Status, proxy.Detail));
     }
 
     [Fact]
@@ -166,7 +166,7 @@ public sealed class ReplicaAggregatorTests
         _aggregator.Observe(a.Add("api", 1, status: 200, stopping: true));
 
         var replica = Assert.Single(_aggregator.Tick([]).Replicas);
-        Assert.Equal(("gone", "stopped"), (replica.State, replica.Detail));
+        Assert.Equal((ReplicaStatus.Gone, "stopped"), (replica.State, replica.Detail));
 
         _time.Advance(new AggregatorOptions().ForgetGoneAfter + Interval);
         var later = _aggregator.Tick([]);
@@ -210,11 +210,17 @@ public sealed class ReplicaAggregatorTests
         _aggregator.Observe(a.Add("api", 1, status: 200, cacheHits: 90, cacheMisses: 10, destinationHealth: HealthState.Healthy));
         _aggregator.Observe(b.Add("api", 1, status: 200, cacheHits: 0, cacheMisses: 0, destinationHealth: HealthState.Unhealthy));
 
-        var frame = _aggregator.Tick([new ServiceView("redis", "healthy", "ping")]);
+        var frame = _aggregator.Tick([new ServiceView("redis", ServiceStatus.Healthy, "ping")]);
         Assert.Equal(0.9, frame.Auth.CacheHitRatio!.Value, precision: 3);
-        Assert.Contains(frame.Services, s => s is { Name: "redis", Status: "healthy" });
+        Assert.Contains(frame.Services, s => s is { Name: "redis", Status: ServiceStatus.Healthy });
         var backend = frame.Services.Single(s => s.Name == "sampleapi/d1");
-        Assert.Equal(("unhealthy", "healthy on 1 of 2 replicas"), (backend.Status, backend.Detail));
+        Assert.Equal((ServiceStatus.Unhealthy, "healthy on 1 of 2 replicas"), (backend.Status, backend.Detail));
+
+        // The page reads states as words (dashboard.js compares them with "healthy", "live", "closed").
+        var json = System.Text.Json.JsonSerializer.Serialize(frame, DashboardJsonContext.Default.DashboardFrame);
+        Assert.Contains("\"status\":\"unhealthy\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"state\":\"live\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"authBreaker\":\"closed\"", json, StringComparison.Ordinal);
     }
 
     [Fact]

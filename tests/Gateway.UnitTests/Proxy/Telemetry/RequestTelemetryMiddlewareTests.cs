@@ -8,7 +8,7 @@ using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
-namespace Gateway.Tests.Unit.Proxy.Telemetry;
+namespace Gateway.UnitTests.Proxy.Telemetry;
 
 /// <summary>
 /// The route name the proxy's metrics (and so the dashboard's routes table) give each request:
