@@ -109,5 +109,3 @@ internal sealed class CpuSampler(BenchOptions options)
         return -1;
     }
 }
-
-internal sealed record CpuSample(long[] ServerTicks, long CoreTicks);

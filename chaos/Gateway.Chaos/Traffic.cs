@@ -6,33 +6,6 @@ using System.Security.Cryptography;
 
 namespace Gateway.Chaos;
 
-/// <summary>What a request was for.</summary>
-internal enum RouteKind : byte
-{
-    /// <summary><c>/api/hello</c> with a token the proxies have cached.</summary>
-    Authenticated,
-
-    /// <summary><c>/public/hello</c>, no credential.</summary>
-    Anonymous,
-
-    /// <summary><c>/api/hello</c> with a never-seen, well-formed token: needs the auth service.</summary>
-    Uncached,
-
-    /// <summary><c>POST /auth/register</c>: a write that must reach PostgreSQL.</summary>
-    Register,
-}
-
-/// <summary>One finished request. Status 0: the client deadline passed; -1: connection or protocol error.</summary>
-internal readonly record struct Sample(double StartMs, float LatencyMs, RouteKind Route, short Status, bool RetryAfter, string? UserName)
-{
-    public const short DeadlineExceeded = 0;
-    public const short ConnectionError = -1;
-
-    public double EndMs => StartMs + LatencyMs;
-
-    public bool Ok => Route == RouteKind.Register ? Status == 201 : Status == 200;
-}
-
 /// <summary>
 /// Bounded, steady load on the gateway: a fixed number of request loops, each request with its own
 /// short deadline, connections recycled every second so that DCP's balancer spreads them over both

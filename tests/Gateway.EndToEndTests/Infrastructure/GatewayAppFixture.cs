@@ -187,9 +187,3 @@ public sealed class GatewayAppFixture : IAsyncLifetime
         TestPaths.TryDelete(_dataDirectory);
     }
 }
-
-[CollectionDefinition(Name)]
-public sealed class GatewayAppCollection : ICollectionFixture<GatewayAppFixture>
-{
-    public const string Name = "Gateway app";
-}

@@ -61,8 +61,3 @@ public sealed class RedisServerFixture : IAsyncLifetime
         _process?.Dispose();
     }
 }
-
-internal static class TaskExtensions
-{
-    public static void Ignore(this Task task) => _ = task;
-}

@@ -6,16 +6,6 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Bench.Micro;
 
-/// <summary>Fixed settings: <see cref="IOptionsMonitor{T}"/> without configuration binding.</summary>
-internal sealed class FixedOptionsMonitor<T>(T value) : IOptionsMonitor<T>
-{
-    public T CurrentValue => value;
-
-    public T Get(string? name) => value;
-
-    public IDisposable? OnChange(Action<T, string?> listener) => null;
-}
-
 internal static class Shared
 {
     /// <summary>A <see cref="ProxyMetrics"/> on a real meter factory, as the proxy's DI builds it.</summary>

@@ -1,0 +1,5 @@
+using System.Globalization;
+
+namespace Gateway.Bench.AuthGrpc;
+
+internal sealed record CpuSample(long[] ServerTicks, long CoreTicks);
