@@ -95,7 +95,7 @@ setup_pinning wrk
 bench_init
 
 # --- build -----------------------------------------------------------------------------------
-apps=(Gateway.SampleApi)
+apps=(Gateway.SampleApi Gateway.Bench.Report)
 wants yarp && apps+=(Gateway.Bench.BareYarp)
 wants_gateway && apps+=(Gateway.Proxy)
 wants_auth && apps+=(Gateway.Auth)
@@ -107,6 +107,9 @@ if ((build)); then
   build_projects "${projects[@]}"
 fi
 require_built "${apps[@]}"
+# The figures of each measurement and the report are computed in C# (bench/Gateway.Bench.Report, on
+# the shared bench/Gateway.Bench.Measure); bash only starts processes and reads counters.
+report_tool=(dotnet "$(app_dir Gateway.Bench.Report)/Gateway.Bench.Report.dll")
 
 # --- servers ---------------------------------------------------------------------------------
 # Runtime settings shared by every .NET process (dotnet_env, dotnet_settings): see bench/lib.sh.
@@ -349,28 +352,14 @@ measure() {
   [[ ${row_keys[i]} == gateway-* ]] && after_redis=$(redis_script_calls)
   line=$(sed -n 's/^BENCH //p' <<<"$output")
   [[ -n $line ]] || { printf '%s\n' "$output" >&2; die "no result from wrk for ${row_labels[i]}"; }
-  local requests duration_us p50_us p99_us failed
-  eval "$(tr ' ' '\n' <<<"$line" | grep -E '^[a-z0-9_]+=[0-9]+$')"
-  ((requests > 0)) || die "no request completed against ${row_labels[i]}"
-  awk -v key="${row_keys[i]}" -v round="$round" -v pass="$pass" -v n="$requests" -v us="$duration_us" \
-    -v p50="$p50_us" -v p99="$p99_us" -v failed="$failed" -v tick_us=$((1000000 / clk_tck)) \
-    -v row_cpu=$((after_row - before_row)) -v backend_cpu=$((after_backend - before_backend)) \
-    -v direct="$([[ ${row_pids[i]} == "$pid_backend" ]] && echo 1 || echo 0)" \
-    -v redis_before="$before_redis" -v redis_after="$after_redis" \
-    -v core_ticks=$((after_core - before_core)) -v our_ticks=$((after_ours - before_ours)) -v core="$server_cpu_line" '
-    BEGIN {
-      rps = n / (us / 1e6)
-      cpu = row_cpu * tick_us / n
-      backend = direct ? "-" : sprintf("%.1f", backend_cpu * tick_us / n)
-      redis = (redis_before == "-" || redis_after == "-") ? "-" : sprintf("%.4f", (redis_after - redis_before) / n)
-      # What else ran on the server core: its busy time minus our servers CPU time.
-      other = "-"
-      if (core != "") { other = (core_ticks - our_ticks) * tick_us / us * 100; other = sprintf("%.0f", other < 0 ? 0 : other) }
-      printf "[bench] %-28s %7.0f req/s  p50 %6.2f ms  p99 %7.2f ms  %4.0f us/req  redis %6s/req  other procs %3s%%  failed %d\n", \
-        (round == "" ? "warm-up " pass ": " : "round " round ": ") key, rps, p50 / 1000, p99 / 1000, cpu, redis, other, failed > "/dev/stderr"
-      if (round != "")
-        printf "%s\t%s\t%.1f\t%d\t%d\t%d\t%.1f\t%s\t%s\t%s\n", key, round, rps, p50, p99, failed, cpu, backend, other, redis
-    }' >>"$results"
+  [[ $line =~ requests=([0-9]+) ]] && ((BASH_REMATCH[1] > 0)) || die "no request completed against ${row_labels[i]}"
+  # wrk's line holds requests, duration_us, p50_us, p99_us and failed; the counters come from here.
+  # shellcheck disable=SC2086 # the line is key=value words on purpose
+  "${report_tool[@]}" measurement $line key="${row_keys[i]}" round="$round" pass="$pass" tick_us=$((1000000 / clk_tck)) \
+    row_ticks=$((after_row - before_row)) backend_ticks=$((after_backend - before_backend)) \
+    direct="$([[ ${row_pids[i]} == "$pid_backend" ]] && echo 1 || echo 0)" \
+    redis_before="$before_redis" redis_after="$after_redis" \
+    core_ticks=$((after_core - before_core)) our_ticks=$((after_ours - before_ours)) core="$server_cpu_line" >>"$results"
 }
 
 # --- load --------------------------------------------------------------------------------------
@@ -396,67 +385,10 @@ for ((round = 1; round <= rounds; round++)); do
 done
 
 # --- report --------------------------------------------------------------------------------------
-table=$(awk -F'\t' -v keys="${row_keys[*]}" -v labels="$(IFS='|'; echo "${row_labels[*]}")" '
-  function sort(a, n,    i, j, t) {
-    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-  }
-  # median (min-max) of a[1..n]; the range is left out for a single value.
-  function cell(a, n, fmt,    m) {
-    if (n == 0) return "—"
-    sort(a, n)
-    m = (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    return n == 1 ? sprintf(fmt, m) : sprintf(fmt " (" fmt "–" fmt ")", m, a[1], a[n])
-  }
-  # Column values per round; a ratio or difference pairs values measured in the same round.
-  function column(key, what, base,    r, n) {
-    split("", v); n = 0
-    for (r = 1; r <= rounds; r++) {
-      if (!((key, r) in rps)) continue
-      if (what == "rps") v[++n] = rps[key, r]
-      else if (what == "ratio") { if ((base, r) in rps && rps[base, r] > 0) v[++n] = rps[key, r] / rps[base, r] }
-      else if (what == "p50") v[++n] = p50[key, r] / 1000
-      else if (what == "p99") v[++n] = p99[key, r] / 1000
-      else if (what == "dp99") { if ((base, r) in p99) v[++n] = (p99[key, r] - p99[base, r]) / 1000 }
-      else if (what == "cpu") v[++n] = cpu[key, r]
-      else if (what == "backend" && backend[key, r] != "-") v[++n] = backend[key, r]
-      else if (what == "redis" && redis[key, r] != "-") v[++n] = redis[key, r]
-    }
-    return n
-  }
-  {
-    rps[$1, $2] = $3; p50[$1, $2] = $4; p99[$1, $2] = $5; failed[$1] += $6
-    cpu[$1, $2] = $7; backend[$1, $2] = $8; redis[$1, $2] = $10
-    if ($2 + 0 > rounds) rounds = $2 + 0
-  }
-  END {
-    nk = split(keys, key, " "); split(labels, label, "|")
-    print "| target | req/s | × bare YARP | × nginx | p50 ms | p99 ms | p99 − bare YARP, ms | CPU µs/req | backend CPU µs/req | Redis calls/req | failed |"
-    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    for (k = 1; k <= nk; k++) {
-      id = key[k]
-      line = "| " label[k]
-      n = column(id, "rps"); line = line " | " cell(v, n, "%.0f")
-      n = column(id, "ratio", "yarp"); line = line " | " cell(v, n, "%.2f")
-      n = column(id, "ratio", "nginx"); line = line " | " cell(v, n, "%.2f")
-      n = column(id, "p50"); line = line " | " cell(v, n, "%.2f")
-      n = column(id, "p99"); line = line " | " cell(v, n, "%.2f")
-      n = column(id, "dp99", "yarp"); line = line " | " cell(v, n, "%+.2f")
-      n = column(id, "cpu"); line = line " | " cell(v, n, "%.0f")
-      n = column(id, "backend"); line = line " | " cell(v, n, "%.0f")
-      n = column(id, "redis"); line = line " | " cell(v, n, "%.3f")
-      print line " | " failed[id] + 0 " |"
-    }
-  }' "$results")
+table=$("${report_tool[@]}" table "$results" "${row_keys[*]}" "$(IFS='|'; echo "${row_labels[*]}")")
 
 # How busy other processes kept the server core while we measured: the noise in these numbers.
-other_load=$(awk -F'\t' '$9 != "-" { v[++n] = $9 + 0 }
-  END {
-    if (!n) { print "not measured (servers not pinned to one CPU)"; exit }
-    for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
-    for (i = 1; i <= n; i++) busy += v[i] > 10
-    printf "%.0f%% of the core, median over measurements (max %.0f%%; %d of %d measurements above 10%%)", \
-      (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2, v[n], busy, n
-  }' "$results")
+other_load=$("${report_tool[@]}" other-load "$results")
 
 legend="Median of $rounds interleaved round(s) (min–max); ratios and the p99 difference pair rounds. \
 CPU µs/req: user+system CPU of the row's own server processes (nginx master+worker; gateway proxy+Redis, \
@@ -496,5 +428,5 @@ if ((!quick)); then
   log "saved $report"
 fi
 
-failed_total=$(awk -F'\t' '{ s += $6 } END { print s + 0 }' "$results")
+failed_total=$("${report_tool[@]}" failed "$results")
 ((failed_total == 0)) || die "$failed_total request(s) failed (non-2xx/3xx or socket errors); see the 'failed' column"

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Gateway.Auth.V1;
+using Gateway.Bench.Measure;
 using static System.FormattableString;
 
 namespace Gateway.Bench.AuthGrpc;

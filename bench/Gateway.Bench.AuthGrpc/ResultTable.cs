@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Gateway.Bench.Measure;
 using static System.FormattableString;
 
 namespace Gateway.Bench.AuthGrpc;
@@ -94,9 +95,7 @@ internal static class ResultTable
 
     /// <summary>Median (min–max), or the one value.</summary>
     private static string Cell(IReadOnlyList<double> values, string format) =>
-        values.Count == 1
-            ? F(values[0], format)
-            : $"{F(Percentiles.Median(values), format)} ({F(values.Min(), format)}–{F(values.Max(), format)})";
+        Rounds.Of(values).Format(format);
 
     private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Gateway.Bench.Measure;
 using static System.FormattableString;
 
 namespace Gateway.Bench.Tenants;
@@ -143,8 +144,8 @@ internal sealed class Summary
                     .ToArray()))
             .ToArray();
 
-        var tenantLatencies = Percentiles.Sorted(m.Workers.Select(w => w.Tenant));
-        var anonymousLatencies = Percentiles.Sorted(m.Workers.Select(w => w.Anonymous));
+        var tenantLatencies = Percentiles.Sorted(m.Workers.Select(w => w.Tenant.Samples));
+        var anonymousLatencies = Percentiles.Sorted(m.Workers.Select(w => w.Anonymous.Samples));
         var all = new long[tenantLatencies.Length + anonymousLatencies.Length];
         tenantLatencies.CopyTo(all, 0);
         anonymousLatencies.CopyTo(all, tenantLatencies.Length);

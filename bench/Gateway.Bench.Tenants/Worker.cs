@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using Gateway.Bench.Measure;
 
 namespace Gateway.Bench.Tenants;
 
@@ -71,9 +72,9 @@ internal sealed class Worker(Plan plan, int id, int seed)
     private readonly Random _random = new(seed);
     private readonly byte[] _buffer = new byte[16 * 1024];
 
-    public LatencyLog Tenant { get; } = new();
+    public LatencyRecorder Tenant { get; } = new();
 
-    public LatencyLog Anonymous { get; } = new();
+    public LatencyRecorder Anonymous { get; } = new();
 
     /// <summary>Answers by <see cref="Outcome"/>, for tenant requests.</summary>
     public long[] TenantOutcomes { get; } = new long[Enum.GetValues<Outcome>().Length];
@@ -248,24 +249,4 @@ internal sealed class Worker(Plan plan, int id, int seed)
         401 => Outcome.Unauthorized,
         _ => Outcome.OtherStatus,
     };
-}
-
-/// <summary>Stopwatch ticks of answered requests, in completion order, grown by doubling.</summary>
-internal sealed class LatencyLog
-{
-    private long[] _ticks = new long[16 * 1024];
-
-    public int Count { get; private set; }
-
-    public ReadOnlySpan<long> Ticks => _ticks.AsSpan(0, Count);
-
-    public void Add(long ticks)
-    {
-        if (Count == _ticks.Length)
-        {
-            Array.Resize(ref _ticks, _ticks.Length * 2);
-        }
-
-        _ticks[Count++] = ticks;
-    }
 }

@@ -1,12 +1,14 @@
 using System.Globalization;
 using System.Text;
+using Gateway.Bench.Measure;
 
 namespace Gateway.Chaos;
 
 internal static class Stats
 {
+    /// <summary>The nearest-rank percentile <paramref name="p"/> (0..100) of sorted values (the shared bench implementation).</summary>
     public static double Percentile(IReadOnlyList<float> sorted, double p) =>
-        sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
+        Percentiles.NearestRank<float>(sorted.ToArray(), p / 100);
 
     /// <summary>"200×1234, 503×12, conn×3, deadline×1", most frequent first.</summary>
     public static string StatusCounts(IEnumerable<Sample> samples)

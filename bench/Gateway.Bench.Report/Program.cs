@@ -1,0 +1,51 @@
+using System.Globalization;
+using Gateway.Bench.Measure;
+using Gateway.Bench.Report;
+
+// bench/run.sh measures with wrk and reads CPU and Redis counters; everything computed from those
+// numbers is here, in C#, on the shared measuring library (bench/Gateway.Bench.Measure):
+//   measurement key=value ...     one measurement: progress line on stderr, results line on stdout (rounds only)
+//   table <results> <keys> <labels>   the results table (keys space-separated, labels '|'-separated)
+//   other-load <results>          how busy other processes kept the server core
+//   failed <results>              failed requests over every round
+var invariant = CultureInfo.InvariantCulture;
+switch (args)
+{
+    case ["measurement", .. var pairs]:
+        {
+            var raw = pairs.Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : string.Empty, StringComparer.Ordinal);
+            var round = int.TryParse(raw.GetValueOrDefault("round"), invariant, out var r) ? r : 0;
+            var measurement = Measurement.FromRaw(raw, round);
+            Console.Error.WriteLine(measurement.ProgressLine(raw.GetValueOrDefault("pass") ?? string.Empty));
+            if (round > 0)
+            {
+                Console.WriteLine(measurement.ToLine());
+            }
+
+            return 0;
+        }
+
+    case ["table", var results, var keys, var labels]:
+        Console.WriteLine(ResultsTable.Build(Read(results), keys.Split(' ', StringSplitOptions.RemoveEmptyEntries), labels.Split('|')));
+        return 0;
+
+    case ["other-load", var results]:
+        {
+            var values = Read(results).Select(m => m.OtherProcessesPercent).OfType<double>().Order().ToList();
+            Console.WriteLine(values.Count == 0
+                ? "not measured (servers not pinned to one CPU)"
+                : string.Create(invariant, $"{Percentiles.Median(values):F0}% of the core, median over measurements (max {values[^1]:F0}%; {values.Count(v => v > 10)} of {values.Count} measurements above 10%)"));
+            return 0;
+        }
+
+    case ["failed", var results]:
+        Console.WriteLine(Read(results).Sum(m => m.Failed).ToString(invariant));
+        return 0;
+
+    default:
+        Console.Error.WriteLine("usage: measurement key=value ... | table <results> <keys> <labels> | other-load <results> | failed <results>");
+        return 2;
+}
+
+static List<Measurement> Read(string path) =>
+    File.ReadLines(path).Where(line => line.Length > 0).Select(Measurement.Parse).ToList();
