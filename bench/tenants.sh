@@ -420,34 +420,26 @@ done
 # --- measurement helpers -------------------------------------------------------------------------
 # The diagnostics of both proxies of a row, summed: ValidateToken calls, and rate limiter decisions.
 row_diagnostics() { # row -> "auth-calls decisions lookups-refused"
-  local replica port_var body calls=0 decisions=0 refused=0 n
+  local replica port_var body calls=0 decisions=0 refused=0 c d r
   case $1 in
     yarp) printf '0 0 0'; return ;;
     # The token-check service's ValidateToken calls (both nginx instances share it); nginx counts no decisions.
     nginx)
-      body=$(http_get "$tokencheck_port" /stats | tr -d '\n')
-      n=$(sed -n 's/.*"validateCalls":\([0-9]*\).*/\1/p' <<<"$body")
-      printf '%d 0 0' "${n:-0}"
+      http_get "$tokencheck_port" /stats | "${tenants_tool[@]}" report diagnostics
       return ;;
   esac
   for replica in 1 2; do
     port_var=gw_${1}_${replica}_port
-    body=$(http_get_settled "${!port_var}" /gateway/diagnostics "$admin_header" | tr -d '\n')
+    body=$(http_get_settled "${!port_var}" /gateway/diagnostics "$admin_header")
     # The admin's own token is a cache entry like any other: while a proxy's breaker stays open after
     # it expired, the diagnostics cannot be read. The measurement stands; its auth and decision cells say "-".
-    if [[ $body != *validateCalls* ]]; then
+    read -r c d r < <("${tenants_tool[@]}" report diagnostics <<<"$body")
+    if [[ $c == - ]]; then
       log "warning: row '$1': /gateway/diagnostics answered: ${body:0:80}"
       printf -- '- - -'
       return
     fi
-    n=$(sed -n 's/.*"validateCalls":\([0-9]*\).*/\1/p' <<<"$body")
-    calls=$((calls + ${n:-0}))
-    # "decisions":{"allowed":N,"allowed_from_slice":N,...}: every outcome is one decision.
-    n=$(sed -n 's/.*"decisions":{\([^}]*\)}.*/\1/p' <<<"$body" | grep -o '[0-9][0-9]*' | awk '{ s += $1 } END { print s + 0 }')
-    decisions=$((decisions + ${n:-0}))
-    # Cache misses the proxy did not send to the auth service (per-client budget, busy slots).
-    n=$(grep -o '"lookupsRefused[A-Za-z]*":[0-9]*' <<<"$body" | awk -F: '{ s += $2 } END { print s + 0 }')
-    refused=$((refused + ${n:-0}))
+    calls=$((calls + c)) decisions=$((decisions + d)) refused=$((refused + r))
   done
   printf '%d %d %d' "$calls" "$decisions" "$refused"
 }
@@ -570,23 +562,11 @@ measure() { # row seconds round|label
   read -r -a d0 <<<"$diag_before"; read -r -a d1 <<<"$diag_after"
   diag_delta() { if [[ ${d0[$1]} == - || ${d1[$1]} == - ]]; then printf -- -; else printf '%d' $((d1[$1] - d0[$1])); fi; }
   read -r -a r0 <<<"$redis_before"; read -r -a r1 <<<"$redis_after"
-  awk -v OFS='\t' -v row="$row" -v round="$round" -v requests="${m[requests]}" -v us="${m[elapsed_us]}" -v seconds="$seconds" \
-    -v p50="${m[p50_ms]}" -v p99="${m[p99_ms]}" -v s2xx="${m[s2xx]}" -v s429="${m[s429]}" -v s503="${m[s503]}" \
-    -v other=$((m[s429_lookup] + m[other] + m[errors])) -v errors="${m[errors]}" \
-    -v calls=$((r1[0] - r0[0])) -v usec=$((r1[1] - r0[1])) -v commands=$((r1[2] - r0[2])) \
-    -v auth="$(diag_delta 0)" -v decisions="$(diag_delta 1)" -v lookups_refused="$(diag_delta 2)" \
-    -v over_keys="${m[over_keys]}" -v over_windows="${m[over_windows]}" -v acc_mean="${m[acc_mean]}" -v acc_min="${m[acc_min]}" -v acc_max="${m[acc_max]}" \
-    -v refused_under_half="${m[refused_under_half]}" -v client_cpu="${m[client_cpu]}" -v tick_us=$((1000000 / clk_tck)) \
-    -v core_ticks=$((core_after - core_before)) -v our=$((ours_after - ours_before)) -v core="$server_cpu_line" '
-    BEGIN {
-      other_share = "-"
-      if (core != "") { o = (core_ticks - our) * tick_us / us * 100; other_share = sprintf("%.0f", o < 0 ? 0 : o) }
-      printf "[bench] round %s: %-10s %7.0f req/s  p99 %6.2f ms  redis %.4f calls/req (%.2f commands)  auth %.1f calls/s  lookups refused %d  decisions %d  other procs %s%%\n", \
-        round, row, requests / (us / 1e6), p99, calls / requests, commands / requests, auth / seconds, lookups_refused, decisions, other_share > "/dev/stderr"
-      print row, round, requests / (us / 1e6), p50, p99, s2xx / requests, s429 / requests, (s503 + other) / requests, \
-        calls / requests, (calls > 0 ? usec / calls : "-"), (decisions != "-" && decisions > 0 ? usec / decisions : "-"), (auth == "-" ? "-" : auth / seconds), \
-        over_keys, over_windows, acc_mean, acc_min, acc_max, refused_under_half, errors, other_share, client_cpu, commands / requests
-    }' >>"$results"
+  # shellcheck disable=SC2086 # the load tool's summary line is key=value words on purpose
+  "${tenants_tool[@]}" report measurement $line row="$row" round="$round" seconds="$seconds" \
+    calls=$((r1[0] - r0[0])) usec=$((r1[1] - r0[1])) commands=$((r1[2] - r0[2])) \
+    auth="$(diag_delta 0)" decisions="$(diag_delta 1)" lookups_refused="$(diag_delta 2)" \
+    tick_us=$((1000000 / clk_tck)) core_ticks=$((core_after - core_before)) our=$((ours_after - ours_before)) core="$server_cpu_line" >>"$results"
 }
 
 # --- load --------------------------------------------------------------------------------------
@@ -634,58 +614,9 @@ labels=()
 for row in "${row_keys[@]}"; do labels+=("$(row_label "$row")"); done
 unlimited_rows=()
 for row in "${row_keys[@]}"; do is_unlimited_row "$row" && unlimited_rows+=("$row"); done
-table=$(awk -F'\t' -v keys="${row_keys[*]}" -v unlimited=" ${unlimited_rows[*]} " -v labels="$(IFS='|'; echo "${labels[*]}")" '
-  function sort(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
-  function median(a, n) { sort(a, n); return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-  # median (min-max) of column c of a row over the rounds; "—" when no round has a number there.
-  function cell(row, c, fmt, scale,    r, n, v) {
-    n = 0
-    for (r = 1; r <= rounds; r++) if ((row, r) in line) { split(line[row, r], f, "\t"); if (f[c] != "-" && f[c] != "nan") v[++n] = f[c] * scale }
-    if (n == 0) return "—"
-    m = median(v, n)
-    return n == 1 ? sprintf(fmt, m) : sprintf(fmt " (" fmt "–" fmt ")", m, v[1], v[n])
-  }
-  # The accuracy cell: median of the rounds means, then the lowest min and highest max of any round.
-  function accuracy(row,    r, n, v, lo, hi) {
-    n = 0; lo = ""; hi = ""
-    for (r = 1; r <= rounds; r++) if ((row, r) in line) {
-      split(line[row, r], f, "\t")
-      if (f[15] == "nan") continue
-      v[++n] = f[15]
-      if (lo == "" || f[16] + 0 < lo) lo = f[16] + 0
-      if (hi == "" || f[17] + 0 > hi) hi = f[17] + 0
-    }
-    if (n == 0) return "—"
-    return index(unlimited, " " row " ") ? sprintf("%.2f", median(v, n)) : sprintf("%.3f (%.3f–%.3f)", median(v, n), lo, hi)
-  }
-  # req/s of a row ÷ req/s of row base in the same round: median (min–max) of those paired ratios.
-  function ratio(row, base,    r, n, v, a, b) {
-    if (!((base, 1) in line)) return "—"
-    n = 0
-    for (r = 1; r <= rounds; r++) if ((row, r) in line && (base, r) in line) { split(line[row, r], a, "\t"); split(line[base, r], b, "\t"); v[++n] = a[3] / b[3] }
-    if (n == 0) return "—"
-    m = median(v, n)
-    return n == 1 ? sprintf("%.2f", m) : sprintf("%.2f (%.2f–%.2f)", m, v[1], v[n])
-  }
-  function total(row, c,    r, s) { s = 0; for (r = 1; r <= rounds; r++) if ((row, r) in line) { split(line[row, r], f, "\t"); s += f[c] } return s }
-  { line[$1, $2] = $0; if ($2 + 0 > rounds) rounds = $2 + 0 }
-  END {
-    nk = split(keys, key, " "); split(labels, label, "|")
-    print "| row | req/s | × bare YARP | × rate limiting off | p50 ms | p99 ms | 2xx % | 429 % | 503 + other % | Redis calls/req | Redis commands/req | Redis µs/call | Redis µs/decision | auth calls/s | keys over their limit | admitted ÷ limit per window (over-limit keys) | 429s under ½ limit |"
-    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    for (k = 1; k <= nk; k++) {
-      id = key[k]
-      l = "| " label[k]
-      l = l " | " cell(id, 3, "%.0f", 1) " | " (id == "yarp" ? "1" : ratio(id, "yarp")) " | " (id == "off" ? "1" : ratio(id, "off"))
-      l = l " | " cell(id, 4, "%.2f", 1) " | " cell(id, 5, "%.2f", 1)
-      l = l " | " cell(id, 6, "%.1f", 100) " | " cell(id, 7, "%.1f", 100) " | " cell(id, 8, "%.2f", 100)
-      l = l " | " cell(id, 9, "%.4f", 1) " | " cell(id, 22, "%.3f", 1) " | " cell(id, 10, "%.1f", 1) " | " cell(id, 11, "%.2f", 1) " | " cell(id, 12, "%.1f", 1)
-      # Without a limiter nothing is refused: the ratio is how far over their limit those keys were offered.
-      free = index(unlimited, " " id " ")
-      l = l " | " cell(id, 13, "%.0f", 1) " | " (free ? "not limited: offered " accuracy(id) " × limit" : accuracy(id)) " | " (free ? "—" : total(id, 18))
-      print l " |"
-    }
-  }' "$results")
+# The figures and tables are computed by the load tool (Gateway.Bench.Tenants report, on the shared
+# bench/Gateway.Bench.Measure).
+table=$("${tenants_tool[@]}" report table "$results" "${row_keys[*]}" "$(IFS='|'; echo "${labels[*]}")" "${unlimited_rows[*]}")
 
 # The most popular keys, last round: admitted requests per second of each row against the limit.
 last=$rounds
@@ -694,33 +625,13 @@ key_rows=(off)
 key_rows+=("${mode_list[@]}")
 key_labels=()
 for row in "${key_rows[@]}"; do key_labels+=("$(row_label "$row")"); done
-keys_table=$(
-  for row in "${key_rows[@]}"; do awk -F'\t' -v row="$row" '{ print row "\t" $0 }' "$work_dir/json/$row-$last.keys.tsv"; done \
-  | awk -F'\t' -v keys="${key_rows[*]}" -v labels="$(IFS='|'; echo "${key_labels[*]}")" -v seconds="$duration" '
-    { rank = $2; kind[rank] = $3; plan[rank] = $4; limit[rank] = $5; window[rank] = $6
-      offered[$1, rank] = $7 / seconds; admitted[$1, rank] = $8 / seconds; refused[$1, rank] = $9 / seconds; seen[rank] = 1 }
-    END {
-      nk = split(keys, key, " ")
-      header = "| rank | credential | plan | limit req/s | offered req/s (off row)"
-      rule = "|---:|---|---|---:|---:"
-      for (k = 2; k <= nk; k++) { header = header " | admitted req/s, " key[k]; rule = rule "|---:" }
-      print header " |"; print rule "|"
-      for (rank = 1; rank <= 8; rank++) {
-        if (!(rank in seen)) continue
-        l = sprintf("| %d | %s | %s | %.1f | %s", rank, kind[rank], plan[rank], limit[rank] / window[rank], ((key[1], rank) in offered) ? sprintf("%.1f", offered[key[1], rank]) : "—")
-        for (k = 2; k <= nk; k++) l = l " | " (((key[k], rank) in admitted) ? sprintf("%.1f (of %.1f offered)", admitted[key[k], rank], offered[key[k], rank]) : "—")
-        print l " |"
-      }
-    }')
+key_files=()
+for row in "${key_rows[@]}"; do key_files+=("$row=$work_dir/json/$row-$last.keys.tsv"); done
+keys_table=$("${tenants_tool[@]}" report keys "$duration" "$(IFS='|'; echo "${key_labels[*]}")" "${key_files[@]}")
 
-other_load=$(awk -F'\t' '$20 != "-" { v[++n] = $20 + 0 }
-  END {
-    if (!n) { print "not measured (servers not pinned to one CPU)"; exit }
-    for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
-    printf "%.0f%% of the core, median over measurements (max %.0f%%)", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2, v[n]
-  }' "$results")
-client_load=$(awk -F'\t' '{ v[++n] = $21 * 100 } END { for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }; printf "%.0f%% (max %.0f%%)", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2, v[n] }' "$results")
-errors_total=$(awk -F'\t' '{ s += $19 } END { print s + 0 }' "$results")
+other_load=$("${tenants_tool[@]}" report other-load "$results")
+client_load=$("${tenants_tool[@]}" report client-load "$results")
+errors_total=$("${tenants_tool[@]}" report errors "$results")
 
 legend="Median of $rounds interleaved round(s) (min–max). Workload: $keys credentials (access tokens and API keys, alternating) of ${users:-$keys} users, \
 plans ${plans[*]} (limit per window @ share of users), popularity Zipf s=$zipf by rank, ${anonymous_share} of the requests anonymous (GET /public/hello), \

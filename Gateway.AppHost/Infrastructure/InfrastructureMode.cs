@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Configuration;
-
 namespace Gateway.AppHost.Infrastructure;
 
 /// <summary>Where Redis and PostgreSQL come from.</summary>

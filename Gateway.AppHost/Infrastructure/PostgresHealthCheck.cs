@@ -1,11 +1,10 @@
 using System.Net.Sockets;
-using System.Text;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
 namespace Gateway.AppHost.Infrastructure;
 
-/// <summary>Healthy when PostgreSQL accepts a password login to <paramref name="connectionString"/>.</summary>
+/// <summary>Healthy when PostgreSQL accepts a password login with the connection string of <paramref name="resource"/>.</summary>
 internal sealed class PostgresHealthCheck(IResourceWithConnectionString resource) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

@@ -1,6 +1,3 @@
-using Dapper;
-using Npgsql;
-
 namespace Gateway.Auth.Data;
 
 internal sealed class UnknownPlanException(string plan) : Exception($"Plan '{plan}' does not exist.")

@@ -67,9 +67,9 @@ internal sealed partial class AuthGrpcService(
         await throttle.SucceededAsync(attempt, cancellationToken);
         statistics.LoginAnswered(succeeded: true);
 
-        var token = Credentials.NewAccessToken();
+        var token = CredentialFormat.NewAccessToken();
         var expiresAt = timeProvider.GetUtcNow().Add(options.CurrentValue.AccessTokenLifetime);
-        await store.InsertAccessTokenAsync(Credentials.Hash(token), user.Id, expiresAt.UtcDateTime, cancellationToken);
+        await store.InsertAccessTokenAsync(CredentialFormat.Hash(token), user.Id, expiresAt.UtcDateTime, cancellationToken);
 
         Log.LoggedIn(logger, user.Id);
         return new LoginResponse
@@ -125,7 +125,7 @@ internal sealed partial class AuthGrpcService(
             return new RevokeTokenResponse { Revoked = false };
         }
 
-        var hash = Credentials.Hash(token);
+        var hash = CredentialFormat.Hash(token);
         var revoked = await store.RevokeAccessTokenAsync(hash, timeProvider.GetUtcNow().UtcDateTime, context.CancellationToken);
         if (revoked)
         {
@@ -140,10 +140,10 @@ internal sealed partial class AuthGrpcService(
         var caller = await callers.AuthenticateAsync(request.AccessToken, context.CancellationToken);
         var name = RequestValidation.KeyName(request.Name);
 
-        var key = Credentials.NewApiKey();
+        var key = CredentialFormat.NewApiKey();
         var maxActive = options.CurrentValue.MaxActiveApiKeysPerUser;
         var row = await store.InsertApiKeyAsync(
-            Guid.CreateVersion7(), Credentials.Hash(key), caller.UserId, name, Credentials.DisplayPrefix(key), maxActive, context.CancellationToken)
+            Guid.CreateVersion7(), CredentialFormat.Hash(key), caller.UserId, name, CredentialFormat.DisplayPrefix(key), maxActive, context.CancellationToken)
             ?? throw new RpcException(new Status(
                 StatusCode.FailedPrecondition,
                 $"A user may hold at most {maxActive} active API keys. Revoke one before creating another."));

@@ -18,7 +18,7 @@ internal sealed class CredentialValidator(CredentialStore store, TimeProvider ti
             return CredentialCheck.Invalid(type, InvalidReason.Unknown);
         }
 
-        var hash = Credentials.Hash(credential);
+        var hash = CredentialFormat.Hash(credential);
         var row = type == CredentialType.AccessToken
             ? await store.FindByAccessTokenAsync(hash, cancellationToken)
             : await store.FindByApiKeyAsync(hash, cancellationToken);

@@ -15,7 +15,7 @@ public static class AuthInvalidations
     private const string CredentialPrefix = "cred:";
     private const string UserPrefix = "user:";
 
-    /// <summary>The message for a revoked credential, from its <see cref="CredentialFormat.Hash"/>.</summary>
+    /// <summary>The message for a revoked credential, from its <see cref="CredentialFormat.Hash(ReadOnlySpan{char}, Span{byte})"/>.</summary>
     public static string ForCredential(ReadOnlySpan<byte> credentialHash)
     {
         if (credentialHash.Length != CredentialFormat.HashLength)

@@ -1,10 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
-using System.Text.Json;
-using System.Threading.Channels;
-using Microsoft.Extensions.Options;
-
 namespace Gateway.Dashboard.Aggregation;
 
 /// <summary>One point of the charts' history, so a newly opened page starts with a full chart.</summary>

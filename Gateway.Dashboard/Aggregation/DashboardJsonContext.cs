@@ -1,9 +1,4 @@
-using System.Collections.Concurrent;
-using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Threading.Channels;
-using Microsoft.Extensions.Options;
 
 namespace Gateway.Dashboard.Aggregation;
 

@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace Gateway.Dashboard.Aggregation;
 

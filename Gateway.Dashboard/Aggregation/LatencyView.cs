@@ -1,5 +1,3 @@
-using Gateway.Contracts.Metrics;
-
 namespace Gateway.Dashboard.Aggregation;
 
 /// <summary>Latency percentiles in milliseconds over the last few seconds; null without traffic.</summary>

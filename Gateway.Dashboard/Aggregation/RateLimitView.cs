@@ -1,5 +1,3 @@
-using Gateway.Contracts.Metrics;
-
 namespace Gateway.Dashboard.Aggregation;
 
 public sealed record RateLimitView

@@ -1,5 +1,3 @@
-using Gateway.Contracts.Metrics;
-
 namespace Gateway.Dashboard.Aggregation;
 
 /// <summary>A service's health, with a line of detail.</summary>

@@ -1,10 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
-using System.Text.Json;
-using System.Threading.Channels;
-using Microsoft.Extensions.Options;
-
 namespace Gateway.Dashboard.Aggregation;
 
 public sealed class StreamOptions

@@ -1,5 +1,3 @@
-using Gateway.Contracts.Metrics;
-
 namespace Gateway.Dashboard.Aggregation;
 
 /// <summary>Counts by outcome: per second now, and in total.</summary>

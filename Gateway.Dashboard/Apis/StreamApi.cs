@@ -1,5 +1,5 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Gateway.Dashboard.Aggregation;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Gateway.Dashboard.Apis;
 

@@ -23,8 +23,9 @@ internal sealed class AuthServiceOptions
     /// saturated sees its answers late: on bench/tenants.sh (ten processes sharing one core, 10,000
     /// cold keys) 89 of one replica's first 136 calls missed a 300 ms deadline, the breaker stayed
     /// open for whole warm-up passes and 62% of the requests got 503 although the service was up.
-    /// One second keeps a miss's worst wait equal to the lookup queue's
-    /// (<see cref="LookupAdmissionOptions.QueueTimeout"/>); a dead service is the breaker's job.
+    /// One second keeps a miss's worst wait (with the lookup queue's
+    /// <see cref="Authentication.LookupAdmissionOptions.QueueTimeout"/>, 2 s) a few seconds at most;
+    /// a dead service is the breaker's job.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:00:30")]
     public TimeSpan ValidateDeadline { get; set; } = TimeSpan.FromSeconds(1);

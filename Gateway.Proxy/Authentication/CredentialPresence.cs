@@ -1,7 +1,3 @@
-using Gateway.Contracts.Credentials;
-using Microsoft.AspNetCore.Connections.Features;
-using Microsoft.Extensions.Primitives;
-
 namespace Gateway.Proxy.Authentication;
 
 /// <summary>What a request's credential headers hold.</summary>

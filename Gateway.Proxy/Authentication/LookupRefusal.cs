@@ -1,7 +1,3 @@
-using System.Threading.RateLimiting;
-using Gateway.Proxy.Telemetry;
-using Microsoft.Extensions.Options;
-
 namespace Gateway.Proxy.Authentication;
 
 /// <summary>Why a cache miss was not sent to the auth service.</summary>

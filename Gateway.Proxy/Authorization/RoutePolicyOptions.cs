@@ -1,8 +1,3 @@
-using Gateway.Proxy.Authentication;
-using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Authorization.Policy;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-
 namespace Gateway.Proxy.Authorization;
 
 /// <summary>A named route policy from configuration (<c>Gateway:Authorization:Policies:&lt;name&gt;</c>).</summary>

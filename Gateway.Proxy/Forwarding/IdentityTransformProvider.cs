@@ -1,4 +1,3 @@
-using System.Net;
 using Gateway.Proxy.Authentication;
 using Gateway.ServiceDefaults.ClientAddresses;
 using Yarp.ReverseProxy.Transforms;

@@ -1,6 +1,3 @@
-using Yarp.ReverseProxy.Forwarder;
-using Yarp.ReverseProxy.Model;
-
 namespace Gateway.Proxy.Forwarding;
 
 /// <summary>

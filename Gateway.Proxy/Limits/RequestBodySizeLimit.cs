@@ -1,6 +1,4 @@
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
-using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Proxy.Limits;
 

@@ -1,11 +1,4 @@
-using System.Globalization;
-using System.Threading.RateLimiting;
-using Gateway.Proxy.Authentication;
 using Gateway.Proxy.Telemetry;
-using Gateway.ServiceDefaults.ClientAddresses;
-using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace Gateway.Proxy.RateLimiting;
 

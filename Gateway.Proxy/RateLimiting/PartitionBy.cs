@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Gateway.Proxy.RateLimiting;
 
 /// <summary>How a policy keys its counters.</summary>

@@ -1,12 +1,3 @@
-using System.Globalization;
-using System.Threading.RateLimiting;
-using Gateway.Proxy.Authentication;
-using Gateway.Proxy.Telemetry;
-using Gateway.ServiceDefaults.ClientAddresses;
-using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
-
 namespace Gateway.Proxy.RateLimiting;
 
 /// <summary>Identifies one limiter: the policy, who, and the limit that applies (a plan change makes a new key).</summary>

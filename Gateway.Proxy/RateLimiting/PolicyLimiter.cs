@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
-using Gateway.Proxy.Telemetry;
-using Microsoft.Extensions.Options;
 
 namespace Gateway.Proxy.RateLimiting;
 

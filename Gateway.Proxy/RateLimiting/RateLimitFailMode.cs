@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Gateway.Proxy.RateLimiting;
 
 /// <summary>What to do when Redis cannot answer.</summary>

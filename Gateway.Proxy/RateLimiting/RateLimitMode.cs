@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Gateway.Proxy.RateLimiting;
 
 /// <summary>Per-request Redis decisions, or quota reserved in slices and spent locally.</summary>

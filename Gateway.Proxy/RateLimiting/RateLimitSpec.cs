@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Threading.RateLimiting;
-using Gateway.Proxy.Telemetry;
-using StackExchange.Redis;
-
 namespace Gateway.Proxy.RateLimiting;
 
 /// <summary>What one partition of a policy is limited to.</summary>

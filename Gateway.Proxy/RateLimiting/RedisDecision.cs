@@ -1,11 +1,3 @@
-using Gateway.Proxy.Telemetry;
-using Microsoft.Extensions.Options;
-using Polly;
-using Polly.CircuitBreaker;
-using Polly.Registry;
-using Polly.Timeout;
-using StackExchange.Redis;
-
 namespace Gateway.Proxy.RateLimiting;
 
 /// <summary>Redis's answer to one decision or reservation.</summary>

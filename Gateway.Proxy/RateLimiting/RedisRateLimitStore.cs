@@ -1,5 +1,4 @@
 using Gateway.Proxy.Telemetry;
-using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Registry;

@@ -2,8 +2,6 @@ using Gateway.Proxy.Telemetry;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Registry;
-using Polly.Timeout;
 using StackExchange.Redis;
 
 namespace Gateway.Proxy.RateLimiting;

@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Options;
-using StackExchange.Redis;
-
 namespace Gateway.Proxy.RateLimiting;
 
 /// <summary>A limiter's part of one sync call: the permits it admitted (or gave back) since its last one.</summary>

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Gateway.Contracts.Metrics;
 using Gateway.Proxy.Authentication;
 using Polly.CircuitBreaker;
 

@@ -4,7 +4,6 @@ using Gateway.Contracts.Metrics;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Yarp.ReverseProxy;
-using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Model;
 using DestinationHealth = Gateway.Contracts.Metrics.DestinationHealth;
 using YarpHealth = Yarp.ReverseProxy.Model.DestinationHealth;

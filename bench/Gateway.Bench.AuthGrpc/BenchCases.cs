@@ -1,7 +1,6 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using Gateway.Auth.V1;
-using Grpc.Core;
 
 namespace Gateway.Bench.AuthGrpc;
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Gateway.Bench.AuthGrpc;
 
 internal sealed record CpuSample(long[] ServerTicks, long CoreTicks);

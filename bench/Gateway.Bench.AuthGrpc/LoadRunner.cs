@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Gateway.Auth.V1;
 using Gateway.Bench.Measure;
 using static System.FormattableString;
 

@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using Gateway.Proxy.Authentication;
-using Gateway.Proxy.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Bench.Micro;

@@ -1,7 +1,3 @@
-using Gateway.Proxy.Authentication;
-using Gateway.Proxy.Telemetry;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Bench.Micro;

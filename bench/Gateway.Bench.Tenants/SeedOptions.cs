@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Gateway.Bench.Tenants;
 
 /// <summary>Options of the <c>seed</c> verb.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Gateway.Contracts.Credentials;
 
 namespace Gateway.Bench.Tenants;
 
@@ -52,15 +53,15 @@ internal static class Seeder
                 if (kindOfKey[i] == 0)
                 {
                     kind = "access_token";
-                    credential = CredentialFactory.NewAccessToken();
-                    tokens.WriteLine($"{CredentialFactory.ByteaHex(CredentialFactory.Hash(credential))},{userIds[user]},{expiresAt}");
+                    credential = CredentialFormat.NewAccessToken();
+                    tokens.WriteLine($"{CredentialFactory.ByteaHex(CredentialFormat.Hash(credential))},{userIds[user]},{expiresAt}");
                 }
                 else
                 {
                     kind = "api_key";
-                    credential = CredentialFactory.NewApiKey();
+                    credential = CredentialFormat.NewApiKey();
                     keys.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{Guid.CreateVersion7()},{CredentialFactory.ByteaHex(CredentialFactory.Hash(credential))},{userIds[user]},tenant key {i},{CredentialFactory.DisplayPrefix(credential)}"));
+                        $"{Guid.CreateVersion7()},{CredentialFactory.ByteaHex(CredentialFormat.Hash(credential))},{userIds[user]},tenant key {i},{CredentialFormat.DisplayPrefix(credential)}"));
                 }
 
                 credentials.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -80,11 +81,11 @@ internal static class Seeder
         // An operator of its own for the proxies' diagnostics (auth-service call counters): appended
         // to the users and tokens, never part of the load.
         var adminId = Guid.CreateVersion7();
-        var adminToken = CredentialFactory.NewAccessToken();
+        var adminToken = CredentialFormat.NewAccessToken();
         File.AppendAllText(Path.Combine(options.OutputDirectory, "users.csv"),
             $"{adminId},tenant-admin,tenant-admin,{CredentialFactory.UnusablePasswordHash()},{options.Plans[0].Name},\"{{user,admin}}\"\n");
         File.AppendAllText(Path.Combine(options.OutputDirectory, "access_tokens.csv"),
-            $"{CredentialFactory.ByteaHex(CredentialFactory.Hash(adminToken))},{adminId},{expiresAt}\n");
+            $"{CredentialFactory.ByteaHex(CredentialFormat.Hash(adminToken))},{adminId},{expiresAt}\n");
         using (var admin = Writer(options, "admin-token", secret: true))
         {
             admin.WriteLine(adminToken);

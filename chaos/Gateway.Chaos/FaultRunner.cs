@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Gateway.EndToEndTests.Reliability;
 using Npgsql;

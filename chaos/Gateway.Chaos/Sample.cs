@@ -1,9 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Security.Cryptography;
-
 namespace Gateway.Chaos;
 
 /// <summary>One finished request. Status 0: the client deadline passed; -1: connection or protocol error.</summary>

@@ -1,4 +1,3 @@
-using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Gateway.Auth.V1;
 using Gateway.EndToEndTests.Infrastructure;

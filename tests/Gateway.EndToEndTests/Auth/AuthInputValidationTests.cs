@@ -1,7 +1,6 @@
 using Aspire.Hosting.Testing;
 using Gateway.Auth.V1;
 using Gateway.EndToEndTests.Infrastructure;
-using Gateway.TestSupport;
 using Grpc.Core;
 using Grpc.Net.Client;
 

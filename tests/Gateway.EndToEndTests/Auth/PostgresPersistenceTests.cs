@@ -1,7 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using Gateway.EndToEndTests.Infrastructure;
 using Gateway.TestSupport;
 using Npgsql;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.ServerSentEvents;
-using Aspire.Hosting;
 using Gateway.EndToEndTests.Infrastructure;
 using Gateway.TestSupport;
 using Xunit.Abstractions;

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using CsCheck;
 using Gateway.EndToEndTests.Infrastructure;
-using Gateway.TestSupport;
 using Xunit.Abstractions;
 
 namespace Gateway.EndToEndTests.Hostile;

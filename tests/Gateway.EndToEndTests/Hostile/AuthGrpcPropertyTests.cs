@@ -3,7 +3,6 @@ using Aspire.Hosting.Testing;
 using CsCheck;
 using Gateway.Auth.V1;
 using Gateway.EndToEndTests.Infrastructure;
-using Gateway.TestSupport;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;

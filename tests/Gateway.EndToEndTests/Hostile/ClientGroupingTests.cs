@@ -1,6 +1,5 @@
 using System.Net;
 using Gateway.EndToEndTests.Infrastructure;
-using Gateway.TestSupport;
 
 namespace Gateway.EndToEndTests.Hostile;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using Gateway.EndToEndTests.Infrastructure;
-using Gateway.TestSupport;
 
 namespace Gateway.EndToEndTests.Hostile;
 

@@ -1,12 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Aspire.Hosting.Testing;
 using CsCheck;
 using Gateway.EndToEndTests.Infrastructure;
-using Gateway.TestSupport;
 using Xunit.Abstractions;
 
 namespace Gateway.EndToEndTests.Hostile;

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Gateway.EndToEndTests.Infrastructure;
-using Gateway.TestSupport;
 
 namespace Gateway.EndToEndTests.Hostile;
 

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Gateway.Auth.V1;
 using Gateway.EndToEndTests.Infrastructure;
-using Gateway.TestSupport;
 
 namespace Gateway.EndToEndTests.Proxy;
 

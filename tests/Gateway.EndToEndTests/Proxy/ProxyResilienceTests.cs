@@ -1,10 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
-using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Gateway.EndToEndTests.Infrastructure;
-using Gateway.TestSupport;
 
 namespace Gateway.EndToEndTests.Proxy;
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using Aspire.Hosting.Testing;
 using Gateway.EndToEndTests.Infrastructure;
-using Gateway.TestSupport;
 
 namespace Gateway.EndToEndTests.Proxy;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using Gateway.Auth.V1;
 using Gateway.EndToEndTests.Infrastructure;
-using Gateway.TestSupport;
 
 namespace Gateway.EndToEndTests.Proxy;
 

@@ -1,8 +1,6 @@
 using System.Net;
-using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using Gateway.Auth.V1;
 using Gateway.EndToEndTests.Infrastructure;
 using Gateway.TestSupport;
 using StackExchange.Redis;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using Aspire.Hosting.Testing;
-using Gateway.Auth.V1;
 using Gateway.EndToEndTests.Infrastructure;
 using Gateway.TestSupport;
 using StackExchange.Redis;

@@ -1,8 +1,6 @@
 using System.Net;
-using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Gateway.EndToEndTests.Infrastructure;
-using Gateway.TestSupport;
 
 namespace Gateway.EndToEndTests.Reliability;
 

@@ -1,5 +1,4 @@
 using System.Net;
-using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Gateway.EndToEndTests.Infrastructure;

@@ -1,4 +1,3 @@
-using Gateway.IntegrationTests.Infrastructure;
 using Gateway.TestSupport;
 
 namespace Gateway.IntegrationTests.Proxy;

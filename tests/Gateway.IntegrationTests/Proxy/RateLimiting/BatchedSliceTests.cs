@@ -1,13 +1,8 @@
-using System.Threading.RateLimiting;
 using Gateway.IntegrationTests.Infrastructure;
 using Gateway.Proxy.RateLimiting;
 using Gateway.Proxy.Telemetry;
-using Gateway.TestSupport;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using StackExchange.Redis;
 
 namespace Gateway.IntegrationTests.Proxy.RateLimiting;
 

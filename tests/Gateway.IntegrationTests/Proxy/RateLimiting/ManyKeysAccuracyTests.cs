@@ -2,7 +2,6 @@ using System.Threading.RateLimiting;
 using Gateway.IntegrationTests.Infrastructure;
 using Gateway.Proxy.RateLimiting;
 using Gateway.Proxy.Telemetry;
-using Gateway.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

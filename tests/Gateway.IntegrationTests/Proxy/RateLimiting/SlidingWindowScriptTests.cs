@@ -1,6 +1,5 @@
 using Gateway.IntegrationTests.Infrastructure;
 using Gateway.Proxy.RateLimiting;
-using Gateway.TestSupport;
 using StackExchange.Redis;
 
 namespace Gateway.IntegrationTests.Proxy.RateLimiting;

@@ -11,15 +11,15 @@ public sealed class CredentialsTests
     [Fact]
     public void NewAccessTokenAndApiKey_PrefixedDistinctAndClassified()
     {
-        var tokens = Enumerable.Range(0, 100).Select(_ => Credentials.NewAccessToken()).ToHashSet();
-        var key = Credentials.NewApiKey();
+        var tokens = Enumerable.Range(0, 100).Select(_ => CredentialFormat.NewAccessToken()).ToHashSet();
+        var key = CredentialFormat.NewApiKey();
 
         Assert.Equal(100, tokens.Count);
         Assert.All(tokens, t => Assert.Equal(CredentialType.AccessToken, CredentialFormat.Classify(t)));
         Assert.All(tokens, t => Assert.Equal("gw_at_".Length + 43, t.Length));
         Assert.Equal(CredentialType.ApiKey, CredentialFormat.Classify(key));
-        Assert.StartsWith("gw_key_", Credentials.DisplayPrefix(key), StringComparison.Ordinal);
-        Assert.Equal("gw_key_".Length + 4, Credentials.DisplayPrefix(key).Length);
+        Assert.StartsWith("gw_key_", CredentialFormat.DisplayPrefix(key), StringComparison.Ordinal);
+        Assert.Equal("gw_key_".Length + 4, CredentialFormat.DisplayPrefix(key).Length);
     }
 
     public static TheoryData<string> Malformed() => new()
@@ -46,10 +46,10 @@ public sealed class CredentialsTests
     [Fact]
     public void Hash_IsSha256OfUtf8_AndDiffersPerCredential()
     {
-        var token = Credentials.NewAccessToken();
+        var token = CredentialFormat.NewAccessToken();
 
-        Assert.Equal(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)), Credentials.Hash(token));
-        Assert.NotEqual(Credentials.Hash(token), Credentials.Hash(Credentials.NewAccessToken()));
+        Assert.Equal(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token)), CredentialFormat.Hash(token));
+        Assert.NotEqual(CredentialFormat.Hash(token), CredentialFormat.Hash(CredentialFormat.NewAccessToken()));
     }
 
     [Fact]

@@ -1,0 +1,68 @@
+using System.Globalization;
+
+namespace Gateway.Bench.Tenants.Report;
+
+/// <summary>
+/// <c>report</c>: bench/tenants.sh's arithmetic and report (bash only starts processes and reads counters).
+/// <list type="bullet">
+/// <item><c>report measurement key=value ...</c>: one round's figures; progress line on stderr, results line on stdout (numbered rounds only)</item>
+/// <item><c>report table results rows labels unlimited</c>: the results table (rows and unlimited space-separated, labels '|'-separated)</item>
+/// <item><c>report keys seconds labels row=path ...</c>: the most popular keys of the last round</item>
+/// <item><c>report other-load|client-load|errors results</c>: the noise lines and the error total</item>
+/// <item><c>report diagnostics</c>: a proxy's <c>/gateway/diagnostics</c> JSON on stdin as "auth-calls decisions lookups-refused"</item>
+/// </list>
+/// </summary>
+internal static class ReportCommand
+{
+    public static int Run(string[] args)
+    {
+        switch (args)
+        {
+            case ["measurement", .. var pairs]:
+                {
+                    var raw = pairs.Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : string.Empty, StringComparer.Ordinal);
+                    var measurement = TenantMeasurement.FromRaw(raw, out var progress);
+                    Console.Error.WriteLine(progress);
+                    if (measurement.Round > 0)
+                    {
+                        Console.WriteLine(measurement.ToLine());
+                    }
+
+                    return 0;
+                }
+
+            case ["table", var results, var rows, var labels, var unlimited]:
+                Console.WriteLine(TenantReport.Table(
+                    Read(results), rows.Split(' ', StringSplitOptions.RemoveEmptyEntries), labels.Split('|'),
+                    unlimited.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal)));
+                return 0;
+
+            case ["keys", var seconds, var labels, .. var files]:
+                Console.WriteLine(TenantReport.KeysTable(
+                    files.Select(f => f.Split('=', 2)).Select(f => (f[0], f[1])).ToList(), labels.Split('|'), double.Parse(seconds, CultureInfo.InvariantCulture)));
+                return 0;
+
+            case ["other-load", var results]:
+                Console.WriteLine(TenantReport.OtherLoad(Read(results)));
+                return 0;
+
+            case ["client-load", var results]:
+                Console.WriteLine(TenantReport.ClientLoad(Read(results)));
+                return 0;
+
+            case ["diagnostics"]:
+                Console.WriteLine(Diagnostics.Summarise(Console.In.ReadToEnd()));
+                return 0;
+
+            case ["errors", var results]:
+                Console.WriteLine(Read(results).Sum(m => m.Errors).ToString(CultureInfo.InvariantCulture));
+                return 0;
+
+            default:
+                throw new ArgumentException("report: measurement key=value ... | table <results> <rows> <labels> <unlimited> | keys <seconds> <labels> <row=path>... | other-load|client-load|errors <results>");
+        }
+    }
+
+    private static List<TenantMeasurement> Read(string path) =>
+        File.ReadLines(path).Where(line => line.Length > 0).Select(TenantMeasurement.Parse).ToList();
+}
