@@ -246,6 +246,7 @@ public sealed partial class DashboardBrowserTests(GatewayAppFixture fixture, ITe
                 Assert.True(layout.Latency.ScrollWidth <= layout.Latency.ClientWidth, $"latency values overflow {where}: {layout.Latency}");
                 Assert.All(layout.Values, v => Assert.True(v.Inside && MillisecondsText().IsMatch(v.Text), $"{v.Id} '{v.Text}' not fully shown {where}"));
                 Assert.All(layout.Boxes, b => Assert.True(b.ScrollWidth <= b.ClientWidth, $"{b.Name} overflows {where}: {b.ScrollWidth} > {b.ClientWidth}"));
+                Assert.All(layout.Boxes, b => Assert.True(b.Spill <= 1, $"{b.Name}'s content reaches {b.Spill} px into its padding {where}"));
                 Assert.True(layout.PageScrollWidth <= layout.PageClientWidth, $"the page scrolls sideways {where}: {layout.PageScrollWidth} > {layout.PageClientWidth}");
             }
 
@@ -383,9 +384,13 @@ public sealed partial class DashboardBrowserTests(GatewayAppFixture fixture, ITe
               const el = document.getElementById(id), box = el.getBoundingClientRect();
               return { id, text: el.textContent.trim(), inside: el.scrollWidth <= el.clientWidth && box.left >= card.left && box.right <= card.right };
             }),
-            boxes: [...document.querySelectorAll('.card, .panel')].map((el, i) => ({
-              name: (el.querySelector('h2')?.textContent ?? 'box ' + i).trim(), scrollWidth: el.scrollWidth, clientWidth: el.clientWidth,
-            })),
+            boxes: [...document.querySelectorAll('.card, .panel')].map((el, i) => {
+              // A table wider than the box's content spills into its padding without scrolling it:
+              // measure how far past the content edge any table or value row reaches.
+              const style = getComputedStyle(el), right = el.getBoundingClientRect().right - parseFloat(style.paddingRight) - parseFloat(style.borderRightWidth);
+              const spill = Math.max(0, ...[...el.querySelectorAll('table, .stats')].map(c => c.getBoundingClientRect().right - right));
+              return { name: (el.querySelector('h2')?.textContent ?? 'box ' + i).trim(), scrollWidth: el.scrollWidth, clientWidth: el.clientWidth, spill: Math.ceil(spill) };
+            }),
             pageScrollWidth: document.documentElement.scrollWidth, pageClientWidth: document.documentElement.clientWidth,
           });
         }
@@ -415,7 +420,7 @@ public sealed partial class DashboardBrowserTests(GatewayAppFixture fixture, ITe
 
     private sealed record Value(string Id, string Text, bool Inside);
 
-    private sealed record Box(string Name, int ScrollWidth, int ClientWidth);
+    private sealed record Box(string Name, int ScrollWidth, int ClientWidth, int Spill);
 
     private static async Task<Totals> ReadTotalsAsync(IPage page) => new(
         await NumberAsync(page, "#total-requests"), await NumberAsync(page, "#total-401"), await NumberAsync(page, "#total-429"));
