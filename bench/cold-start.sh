@@ -121,25 +121,22 @@ for ((run = 1; run <= runs; run++)); do
   calls=0 errors=0 breaker=
   for replica in 1 2; do
     port_var=gw_${replica}_port
-    body=$(http_get "${!port_var}" /gateway/diagnostics "$admin_header" | tr -d '\n')
-    n=$(sed -n 's/.*"validateCalls":\([0-9]*\).*/\1/p' <<<"$body"); calls=$((calls + ${n:-0}))
-    n=$(sed -n 's/.*"authService":{[^}]*"errors":\([0-9]*\).*/\1/p' <<<"$body"); errors=$((errors + ${n:-0}))
-    breaker+="$(sed -n 's/.*"authService":{[^}]*"breakerState":"\([a-z-]*\)".*/\1/p' <<<"$body") "
+    read -r c e b < <(http_get "${!port_var}" /gateway/diagnostics "$admin_header" \
+      | "${tenants_tool[@]}" report json authService.validateCalls authService.errors authService.breakerState)
+    [[ $c == - ]] || calls=$((calls + c))
+    [[ $e == - ]] || errors=$((errors + e))
+    breaker+="$b "
   done
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$ready_after" "${m[requests]}" "${m[s2xx]}" "${m[s429]}" \
     "$((m[s429_lookup] + m[other]))" "${m[s503]}" "${m[errors]}" "${m[keys_requested]}" "${m[p50_ms]}" "${m[p99_ms]}" "$calls/$errors" "${breaker% }" >>"$results"
   for name in "gw-$run-2" "gw-$run-1" "auth-$run"; do stop_server "$name"; done
 done
 
-table=$(awk -F'\t' 'BEGIN {
-    print "| run | healthy after s | requests | 2xx | 429 (limiter) | 429 (lookups) + other | 503 | errors | users seen | p50 ms | p99 ms | auth calls / failed | breakers at the end |"
-    print "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
-  }
-  { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f | %.2f | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 }' "$results")
+table=$("${tenants_tool[@]}" report cold-start-table "$results")
 legend="Each run: a fresh auth service and two fresh gateway proxies (shipped appsettings.json: per-user limits on /api, approximate mode, Gateway:RateLimiting:Replicas=2) \
 started together against a warm PostgreSQL, Redis and backend; load from the moment the auth service's and both proxies' /health said Healthy: $users users \
 (one credential each, access tokens and API keys alternating, plans free 600 and pro 3,000 per 10 s), chosen uniformly, $rate req/s in all, open loop for $duration s, \
 no warm-up request, alternating over the two proxies. Servers on one core, the load tool on the other ($pinning)."
 printf '\n%s\n\n%s\n' "$table" "$legend"
-refused=$(awk -F'\t' '{ s += $3 - $4 } END { print s + 0 }' "$results")
+refused=$("${tenants_tool[@]}" report cold-start-refused "$results")
 ((refused == 0)) || die "$refused request(s) were not answered 2xx"

@@ -71,11 +71,14 @@ ip -6 addr show dev lo 2>/dev/null | grep -q 'inet6 ::1/' || die "the flood come
 setup_pinning "wrk (cached traffic and flood)"
 bench_init
 
-apps=(Gateway.SampleApi Gateway.Proxy Gateway.Auth)
+apps=(Gateway.SampleApi Gateway.Proxy Gateway.Auth Gateway.Bench.Report)
 if ((build)); then
-  build_projects "$REPO_DIR/Gateway.SampleApi/Gateway.SampleApi.csproj" "$REPO_DIR/Gateway.Proxy/Gateway.Proxy.csproj" "$REPO_DIR/Gateway.Auth/Gateway.Auth.csproj"
+  build_projects "$REPO_DIR/Gateway.SampleApi/Gateway.SampleApi.csproj" "$REPO_DIR/Gateway.Proxy/Gateway.Proxy.csproj" "$REPO_DIR/Gateway.Auth/Gateway.Auth.csproj" \
+    "$BENCH_DIR/Gateway.Bench.Report/Gateway.Bench.Report.csproj"
 fi
 require_built "${apps[@]}"
+# JSON fields and the table are read and computed in C# (bench/Gateway.Bench.Report, on bench/Gateway.Bench.Measure).
+report_tool=(dotnet "$(app_dir Gateway.Bench.Report)/Gateway.Bench.Report.dll")
 
 for name in backend redis gateway postgres auth_grpc auth_http; do free_port "${name}_port"; done
 redis_password=$(random_secret) postgres_password=$(random_secret) demo_password=$(random_secret)
@@ -97,11 +100,11 @@ wait_ready auth "$auth_http_port" /health Healthy
 sign_up_bench_user "$gateway_port"
 response=$(gateway_post_json "$gateway_port" /auth/login <<<"{\"userName\":\"admin\",\"password\":\"$demo_password\"}") || die "admin login failed"
 [[ ${response##*$'\n'} == 200 ]] || fail_with_log auth "the admin login answered ${response##*$'\n'}"
-admin_header="Authorization: Bearer $(sed -n 's/.*"accessToken":"\([^"]*\)".*/\1/p' <<<"${response%$'\n'*}")"
+admin_header="Authorization: Bearer $("${report_tool[@]}" json accessToken <<<"${response%$'\n'*}")"
 
-# A field of the gateway's diagnostics, read as the admin (validateCalls: ValidateToken calls made).
-diagnostic() { # name
-  http_get "$gateway_port" /gateway/diagnostics "$admin_header" | tr -d '\n' | sed -n "s/.*\"$1\":\"\\{0,1\\}\\([A-Za-z0-9-]*\\).*/\\1/p"
+# A field of the gateway's diagnostics, read as the admin (authService.validateCalls: ValidateToken calls made).
+diagnostic() { # path
+  http_get "$gateway_port" /gateway/diagnostics "$admin_header" | "${report_tool[@]}" json "$1"
 }
 
 # key=value pairs of a wrk report line (BENCH ... or FLOOD ...) into the associative array named $2.
@@ -133,8 +136,8 @@ measure_cached() {
   ((${cached[requests]:-0} > 0)) || { cat "$work_dir/wrk.out" >&2; die "no cached request completed"; }
 }
 
-rate() { awk -v n="$1" -v us="$2" 'BEGIN { printf "%.0f", n / us * 1e6 }'; }
-ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
+rate() { printf '%d' $(($1 * 1000000 / $2)); }            # requests duration-us -> req/s (progress lines only)
+ms() { printf '%d.%02d' $(($1 / 1000)) $(($1 % 1000 / 10)); } # us -> ms
 
 results=$work_dir/results.tsv
 : >"$results"
@@ -142,8 +145,8 @@ declare -A cached flood
 
 log "warm-up: ${warmup} s of cached traffic alone, then ${warmup} s of it under the flood"
 measure_cached "$warmup"
-flood_started_at=$(date +%s.%N)
-flood_calls_before=$(diagnostic validateCalls)
+flood_started_at=$(date +%s)
+flood_calls_before=$(diagnostic authService.validateCalls)
 start_flood "$((warmup + 1))"
 measure_cached "$warmup"
 stop_flood
@@ -155,12 +158,12 @@ for ((round = 1; round <= rounds; round++)); do
   log "round $round: alone        $(rate "${cached[requests]}" "${cached[duration_us]}") req/s, p99 $(ms "${cached[p99_us]}") ms"
 
   # The flood runs from a second before to a second after the measurement.
-  calls_before=$(diagnostic validateCalls)
+  calls_before=$(diagnostic authService.validateCalls)
   start_flood "$((duration + 2))"
   sleep 1
   measure_cached "$duration"
   stop_flood
-  calls=$(($(diagnostic validateCalls) - calls_before))
+  calls=$(($(diagnostic authService.validateCalls) - calls_before))
   flood=()
   read_report "$(sed -n 's/^FLOOD //p' "$work_dir/flood.out")" flood
   ((${flood[requests]:-0} > 0)) || { cat "$work_dir/flood.out" >&2; die "the flood sent nothing"; }
@@ -171,41 +174,12 @@ for ((round = 1; round <= rounds; round++)); do
   ((flood[other] == 0)) || die "the flood got ${flood[other]} answers other than 401, 429 or 503 (e.g. ${flood[other_status]})"
 done
 
-flood_calls_total=$(($(diagnostic validateCalls) - flood_calls_before))
-flood_seconds=$(awk -v start="$flood_started_at" -v now="$(date +%s.%N)" 'BEGIN { printf "%.0f", now - start }')
+flood_calls_total=$(($(diagnostic authService.validateCalls) - flood_calls_before))
+flood_seconds=$(($(date +%s) - flood_started_at))
 flood_bound=$((budget + (budget * flood_seconds + budget_window - 1) / budget_window))
-breaker=$(diagnostic breakerState)
+breaker=$(diagnostic authService.breakerState)
 
-table=$(awk -F'\t' '
-  function sort(a, n,    i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
-  function cell(a, n, fmt,    m) {
-    if (n == 0) return "—"
-    sort(a, n); m = (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    return n == 1 ? sprintf(fmt, m) : sprintf(fmt " (" fmt "–" fmt ")", m, a[1], a[n])
-  }
-  {
-    k = $1; r = $2; rps[k, r] = $3 / $4 * 1e6; p50[k, r] = $5 / 1000; p99[k, r] = $6 / 1000
-    if (k == "flood") { frps[r] = $7 / $8 * 1e6; f429[r] = $9 / $7; calls[r] = $10 / ($8 / 1e6); f503[r] = $11 }
-    if (r + 0 > rounds) rounds = r + 0
-  }
-  END {
-    print "| cached-token traffic | req/s | p50 ms | p99 ms | p99 − alone, ms (paired) | flood req/s | flood answered 429 | flood 503s per round | auth calls/s during the flood |"
-    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-    split("alone flood", keys, " ")
-    for (i = 1; i <= 2; i++) {
-      k = keys[i]
-      n = 0; for (r = 1; r <= rounds; r++) v[++n] = rps[k, r]; line = "| " (k == "alone" ? "alone" : "under the flood") " | " cell(v, n, "%.0f")
-      n = 0; for (r = 1; r <= rounds; r++) v[++n] = p50[k, r]; line = line " | " cell(v, n, "%.2f")
-      n = 0; for (r = 1; r <= rounds; r++) v[++n] = p99[k, r]; line = line " | " cell(v, n, "%.2f")
-      if (k == "alone") { print line " | — | — | — | — | — |"; continue }
-      n = 0; for (r = 1; r <= rounds; r++) v[++n] = p99["flood", r] - p99["alone", r]; line = line " | " cell(v, n, "%+.2f")
-      n = 0; for (r = 1; r <= rounds; r++) v[++n] = frps[r]; line = line " | " cell(v, n, "%.0f")
-      n = 0; for (r = 1; r <= rounds; r++) v[++n] = f429[r] * 100; line = line " | " cell(v, n, "%.1f") " %"
-      n = 0; for (r = 1; r <= rounds; r++) v[++n] = f503[r]; line = line " | " cell(v, n, "%.0f")
-      n = 0; for (r = 1; r <= rounds; r++) v[++n] = calls[r]; line = line " | " cell(v, n, "%.2f") " |"
-      print line
-    }
-  }' "$results")
+table=$("${report_tool[@]}" flood-table "$results")
 
 legend="Median of $rounds interleaved round(s) (min–max). Cached-token traffic: wrk -t1 -c$connections from 127.0.0.1, ${duration} s per measurement, \
 GET /api/hello with one valid bearer token the gateway holds in its cache. Flood: wrk -t1 -c$flood_connections from ::1 (another client address), \

@@ -17,7 +17,9 @@ namespace Gateway.Auth.Data;
 /// that is not reset) saves PostgreSQL the parse and plan. Writes, transactions and the migration
 /// lock need a connection of their own and keep the pooled data source (<see cref="AuthStore"/>).
 /// </remarks>
-internal sealed class CredentialStore([FromKeyedServices(CredentialStore.DataSourceKey)] NpgsqlDataSource dataSource)
+internal sealed class CredentialStore(
+    [FromKeyedServices(CredentialStore.DataSourceKey)] NpgsqlDataSource dataSource,
+    StaleConnections staleConnections)
 {
     /// <summary>
     /// Aspire keys a data source by its connection name, so the multiplexing registration of the
@@ -94,6 +96,8 @@ internal sealed class CredentialStore([FromKeyedServices(CredentialStore.DataSou
             }
             catch (NpgsqlException ex) when (ex.IsTransient && attempt < Attempts)
             {
+                // The retry should get a live connection, and so should everybody else.
+                staleConnections.Observe(ex);
             }
         }
     }

@@ -51,6 +51,7 @@ internal static class ApplicationServiceExtensions
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MigrationRunner>();
+        builder.Services.AddSingleton<StaleConnections>();
         builder.Services.AddSingleton<AuthStore>();
         builder.Services.AddSingleton<CredentialStore>();
         builder.Services.AddSingleton<PasswordHasher>();

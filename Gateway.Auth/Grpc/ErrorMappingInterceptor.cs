@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Gateway.Auth.Data;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Npgsql;
@@ -10,7 +11,7 @@ namespace Gateway.Auth.Grpc;
 /// down or unreachable is UNAVAILABLE (the caller may retry, and must not conclude "invalid"),
 /// anything unexpected is INTERNAL with no details.
 /// </summary>
-internal sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger) : Interceptor
+internal sealed partial class ErrorMappingInterceptor(StaleConnections staleConnections, ILogger<ErrorMappingInterceptor> logger) : Interceptor
 {
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -29,6 +30,7 @@ internal sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingInterc
         }
         catch (Exception ex) when (IsUnavailable(ex))
         {
+            staleConnections.Observe(ex);
             Log.DependencyUnavailable(logger, context.Method, ex.GetType().Name, ex.Message);
             throw new RpcException(new Status(StatusCode.Unavailable, "The identity store is unavailable. Retry later."));
         }

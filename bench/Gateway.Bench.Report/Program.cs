@@ -8,6 +8,8 @@ using Gateway.Bench.Report;
 //   table <results> <keys> <labels>   the results table (keys space-separated, labels '|'-separated)
 //   other-load <results>          how busy other processes kept the server core
 //   failed <results>              failed requests over every round
+//   json path ...                 fields of the JSON (or HTTP response) on stdin, space-separated
+//   flood-table <results>         bench/flood.sh's table
 var invariant = CultureInfo.InvariantCulture;
 switch (args)
 {
@@ -42,8 +44,16 @@ switch (args)
         Console.WriteLine(Read(results).Sum(m => m.Failed).ToString(invariant));
         return 0;
 
+    case ["json", .. var paths]:
+        Console.WriteLine(JsonFields.Read(Console.In.ReadToEnd(), paths));
+        return 0;
+
+    case ["flood-table", var results]:
+        Console.WriteLine(FloodTable.Build(results));
+        return 0;
+
     default:
-        Console.Error.WriteLine("usage: measurement key=value ... | table <results> <keys> <labels> | other-load <results> | failed <results>");
+        Console.Error.WriteLine("usage: measurement key=value ... | table <results> <keys> <labels> | other-load <results> | failed <results> | json <path>... | flood-table <results>");
         return 2;
 }
 

@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Text.Json;
+using Gateway.Bench.Measure;
 
 namespace Gateway.Bench.Tenants.Report;
 
@@ -8,37 +7,29 @@ internal static class Diagnostics
 {
     /// <summary>
     /// "auth-calls decisions lookups-refused": ValidateToken calls, rate-limit decisions (every
-    /// outcome is one) and cache misses not sent to the auth service; "- - -" when the body is not
-    /// diagnostics (the admin's token could not be validated, say).
+    /// outcome is one) and cache misses not sent to the auth service; "- - -" when the response
+    /// holds no diagnostics (the admin's token could not be validated, say).
     /// </summary>
+    /// <param name="response">The HTTP response, status line and headers included.</param>
     public static string Summarise(string response)
     {
-        // The whole HTTP response as bash read it: the JSON object is between the first '{' and the
-        // last '}' (headers before it; a chunked body's size lines around it, one chunk at this size).
-        var start = response.IndexOf('{', StringComparison.Ordinal);
-        var end = response.LastIndexOf('}');
-        if (start < 0 || end < start)
+        using var document = JsonFields.Parse(response);
+        if (document is null)
         {
             return "- - -";
         }
 
-        try
+        var root = document.RootElement;
+        if (JsonFields.Value(root, "validateCalls") is var tokenCheckCalls and not "-")
         {
-            using var document = JsonDocument.Parse(response.AsMemory(start, end - start + 1));
-            var root = document.RootElement;
-            if (root.TryGetProperty("validateCalls", out var tokenCheckCalls))
-            {
-                return string.Create(CultureInfo.InvariantCulture, $"{tokenCheckCalls.GetInt64()} 0 0");
-            }
+            return $"{tokenCheckCalls} 0 0";
+        }
 
-            var auth = root.GetProperty("authService");
-            var decisions = root.GetProperty("rateLimiting").GetProperty("decisions").EnumerateObject().Sum(p => p.Value.GetInt64());
-            var refused = auth.EnumerateObject().Where(p => p.Name.StartsWith("lookupsRefused", StringComparison.Ordinal)).Sum(p => p.Value.GetInt64());
-            return string.Create(CultureInfo.InvariantCulture, $"{auth.GetProperty("validateCalls").GetInt64()} {decisions} {refused}");
-        }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            return "- - -";
-        }
+        var calls = JsonFields.Value(root, "authService.validateCalls");
+        var decisions = JsonFields.Value(root, "rateLimiting.decisions");
+        var refused = new[] { "OverBudget", "ClientBusy", "Busy" }
+            .Select(reason => JsonFields.Value(root, "authService.lookupsRefused" + reason))
+            .Sum(v => v == "-" ? 0 : long.Parse(v, System.Globalization.CultureInfo.InvariantCulture));
+        return calls == "-" || decisions == "-" ? "- - -" : $"{calls} {decisions} {refused}";
     }
 }

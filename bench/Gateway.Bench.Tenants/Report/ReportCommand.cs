@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gateway.Bench.Measure;
 
 namespace Gateway.Bench.Tenants.Report;
 
@@ -10,6 +11,8 @@ namespace Gateway.Bench.Tenants.Report;
 /// <item><c>report keys seconds labels row=path ...</c>: the most popular keys of the last round</item>
 /// <item><c>report other-load|client-load|errors results</c>: the noise lines and the error total</item>
 /// <item><c>report diagnostics</c>: a proxy's <c>/gateway/diagnostics</c> JSON on stdin as "auth-calls decisions lookups-refused"</item>
+/// <item><c>report json path ...</c>: fields of the JSON (or HTTP response) on stdin, space-separated</item>
+/// <item><c>report cold-start-table|cold-start-refused results</c>: bench/cold-start.sh's table, and its requests not answered 2xx</item>
 /// </list>
 /// </summary>
 internal static class ReportCommand
@@ -54,14 +57,29 @@ internal static class ReportCommand
                 Console.WriteLine(Diagnostics.Summarise(Console.In.ReadToEnd()));
                 return 0;
 
+            case ["json", .. var paths]:
+                Console.WriteLine(JsonFields.Read(Console.In.ReadToEnd(), paths));
+                return 0;
+
+            case ["cold-start-table", var results]:
+                Console.WriteLine(ColdStartTable.Build(Fields(results)));
+                return 0;
+
+            case ["cold-start-refused", var results]:
+                Console.WriteLine(ColdStartTable.Refused(Fields(results)).ToString(CultureInfo.InvariantCulture));
+                return 0;
+
             case ["errors", var results]:
                 Console.WriteLine(Read(results).Sum(m => m.Errors).ToString(CultureInfo.InvariantCulture));
                 return 0;
 
             default:
-                throw new ArgumentException("report: measurement key=value ... | table <results> <rows> <labels> <unlimited> | keys <seconds> <labels> <row=path>... | other-load|client-load|errors <results>");
+                throw new ArgumentException("report: measurement key=value ... | table <results> <rows> <labels> <unlimited> | keys <seconds> <labels> <row=path>... | other-load|client-load|errors|cold-start-table|cold-start-refused <results> | diagnostics | json <path>...");
         }
     }
+
+    private static IEnumerable<string[]> Fields(string path) =>
+        File.ReadLines(path).Where(line => line.Length > 0).Select(line => line.Split('\t'));
 
     private static List<TenantMeasurement> Read(string path) =>
         File.ReadLines(path).Where(line => line.Length > 0).Select(TenantMeasurement.Parse).ToList();

@@ -56,6 +56,18 @@ public sealed class AuthDatabaseOutageTests(GatewayAppFixture fixture) : IDispos
             "ValidateToken to succeed after PostgreSQL restarted");
 
         Assert.True(response.Valid);
+
+        // Writes too, at once: the connections pooled before the restart were dropped with the
+        // first failure (StaleConnections), not left to fail one request each (a registration
+        // right after this test used to get UNAVAILABLE).
+        for (var i = 0; i < 8; i++)
+        {
+            var registered = await _clients.Auth.RegisterAsync(
+                new RegisterRequest { UserName = AuthClients.NewUserName(), Password = AuthClients.NewPassword() },
+                deadline: AuthClients.Deadline(),
+                cancellationToken: cts.Token);
+            Assert.False(string.IsNullOrEmpty(registered.UserId));
+        }
     }
 
     public void Dispose() => _clients.Dispose();
