@@ -251,7 +251,11 @@ load() {
   local line requests duration_us p50_us p99_us failed
   line=$(sed -n 's/^BENCH //p' "$work_dir/wrk.out")
   [[ -n $line ]] || { cat "$work_dir/wrk.out" >&2; die "no result from wrk for ${target_labels[i]}"; }
-  eval "$(tr ' ' '\n' <<<"$line" | grep -E '^[a-z0-9_]+=[0-9]+$')"
+  # wrk-report.lua's key=value words, read without eval.
+  local pair
+  for pair in $line; do
+    [[ $pair =~ ^(requests|duration_us|p50_us|p99_us|failed)=([0-9]+)$ ]] && printf -v "${BASH_REMATCH[1]}" '%s' "${BASH_REMATCH[2]}"
+  done
   ((requests > 0)) || die "no request completed against ${target_labels[i]}"
   ((failed == 0)) || die "$failed request(s) failed against ${target_labels[i]}"
   awk -v key="$key" -v mode="$mode" -v n="$requests" -v us="$duration_us" -v p50="$p50_us" -v p99="$p99_us" \
