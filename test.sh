@@ -13,9 +13,15 @@ dotnet build Gateway.sln -c Release
 # One project at a time: the end-to-end suite starts a whole system on a 2-core machine, and a
 # concurrent run of the others would only slow both. DCP starts each project with
 # 'dotnet run --no-build', so the build above is what runs.
+# Every project runs even when an earlier one failed, so one run reports every failure.
+failed=()
 for project in tests/Gateway.UnitTests tests/Gateway.IntegrationTests tests/Gateway.EndToEndTests; do
   dotnet test "$project" -c Release --no-build \
     --logger "console;verbosity=normal" \
     --blame-hang --blame-hang-timeout 10m \
-    "$@"
+    "$@" || failed+=("$project")
 done
+if ((${#failed[@]})); then
+  echo "test.sh: failures in ${failed[*]}" >&2
+  exit 1
+fi

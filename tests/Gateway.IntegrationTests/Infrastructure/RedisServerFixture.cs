@@ -13,6 +13,13 @@ public sealed class RedisServerFixture : IAsyncLifetime
 
     public IConnectionMultiplexer Redis { get; private set; } = null!;
 
+    /// <summary>
+    /// For more connections to the same server (a second replica's): a connect timeout for a
+    /// busy 2-core test host, not the short one the start-up probe retries with (a CI run timed
+    /// out connecting a replica with 500 ms while other test classes were starting their servers).
+    /// </summary>
+    public string Configuration { get; private set; } = string.Empty;
+
     public async Task InitializeAsync()
     {
         int port;
@@ -43,6 +50,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
             },
             TimeSpan.FromSeconds(15),
             "redis-server to accept connections");
+        Configuration = $"127.0.0.1:{port},connectTimeout=10000";
     }
 
     public async Task DisposeAsync()

@@ -159,7 +159,7 @@ public sealed class ManyKeysAccuracyTests(RedisServerFixture redis) : IClassFixt
     private async Task<Replica> ReplicaAsync(TimeProvider time, bool sendsClock = false)
     {
         // A connection of its own, as a separate proxy process would have.
-        var connection = await ConnectionMultiplexer.ConnectAsync(redis.Redis.Configuration);
+        var connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddMetrics();
