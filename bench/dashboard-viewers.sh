@@ -41,7 +41,12 @@ status=$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" -c "$jar" --data-urlen
   --data-urlencode "OperatorKey@$work/key" "$url/account/login")
 [[ $status == 302 ]] || { echo "Sign-in failed ($status)." >&2; exit 1; }
 
-cpu_ms() { awk '{ print ($14 + $15) * 10 }' "/proc/$pid/stat"; }   # clock ticks of 10 ms
+cpu_ms() { # utime + stime of the dashboard process, in ms (clock ticks of 10 ms)
+  local stat fields
+  stat=$(<"/proc/$pid/stat")
+  read -r -a fields <<<"${stat##*) }" # after the command name, which may hold spaces: field 3 on
+  echo $(((fields[11] + fields[12]) * 10))
+}
 measure() { local before after; before=$(cpu_ms); sleep "$seconds"; after=$(cpu_ms); echo $((after - before)); }
 
 idle=$(measure)
@@ -55,8 +60,7 @@ for pid_viewer in "${pids[@]}"; do kill "$pid_viewer" 2>/dev/null || true; done
 wait 2>/dev/null || true
 
 min_frames=$(for i in $(seq "$viewers"); do grep -c '^event: frame' "$work/viewer-$i" || true; done | sort -n | head -1)
-awk -v n="$viewers" -v s="$seconds" -v idle="$idle" -v busy="$busy" -v min="$min_frames" 'BEGIN {
-  printf "| viewers | dashboard CPU over %d s | share of one core |\n|---:|---:|---:|\n", s
-  printf "| 0 | %d ms | %.1f%% |\n| %d | %d ms | %.1f%% |\n", idle, 100 * idle / (s * 1000), n, busy, 100 * busy / (s * 1000)
-  printf "\nEvery viewer received at least %d frames in %d s.\n", min, s + 5
-}'
+share() { printf '%d.%d' $((1000 * $1 / ($2 * 1000) / 10)) $((1000 * $1 / ($2 * 1000) % 10)); } # ms of s seconds -> % of a core
+printf '| viewers | dashboard CPU over %d s | share of one core |\n|---:|---:|---:|\n' "$seconds"
+printf '| 0 | %d ms | %s%% |\n| %d | %d ms | %s%% |\n' "$idle" "$(share "$idle" "$seconds")" "$viewers" "$busy" "$(share "$busy" "$seconds")"
+printf '\nEvery viewer received at least %d frames in %d s.\n' "$min_frames" $((seconds + 5))
