@@ -22,6 +22,12 @@ while (($#)); do
 done
 
 REPO_DIR=$(cd "$(dirname "$0")/.." && pwd)
+# The table is computed by the bench report tool (bench/Gateway.Bench.Report, on the shared
+# bench/Gateway.Bench.Measure), built into bench/artifacts/ as the other scripts build it.
+report_dll=$REPO_DIR/bench/artifacts/bin/Gateway.Bench.Report/release/Gateway.Bench.Report.dll
+dotnet build "$REPO_DIR/bench/Gateway.Bench.Report/Gateway.Bench.Report.csproj" -c Release --artifacts-path "$REPO_DIR/bench/artifacts" -nologo -v q >/dev/null \
+  || { echo "Building bench/Gateway.Bench.Report failed." >&2; exit 1; }
+report_tool=(dotnet "$report_dll")
 work=$(mktemp -d)
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -60,7 +66,4 @@ for pid_viewer in "${pids[@]}"; do kill "$pid_viewer" 2>/dev/null || true; done
 wait 2>/dev/null || true
 
 min_frames=$(for i in $(seq "$viewers"); do grep -c '^event: frame' "$work/viewer-$i" || true; done | sort -n | head -1)
-share() { printf '%d.%d' $((1000 * $1 / ($2 * 1000) / 10)) $((1000 * $1 / ($2 * 1000) % 10)); } # ms of s seconds -> % of a core
-printf '| viewers | dashboard CPU over %d s | share of one core |\n|---:|---:|---:|\n' "$seconds"
-printf '| 0 | %d ms | %s%% |\n| %d | %d ms | %s%% |\n' "$idle" "$(share "$idle" "$seconds")" "$viewers" "$busy" "$(share "$busy" "$seconds")"
-printf '\nEvery viewer received at least %d frames in %d s.\n' "$min_frames" $((seconds + 5))
+"${report_tool[@]}" viewers-table "$viewers" "$seconds" "$idle" "$busy" "${min_frames:-0}"

@@ -3,7 +3,7 @@
 # bench/run.sh (sample backend, bare YARP, Redis, PostgreSQL + Gateway.Auth, the gateway proxy with
 # the rate limited routes), signs up a user as run.sh does, warms every target up, then loads each
 # target with wrk for a fixed time while `perf record` samples the on-CPU stacks of that target's
-# server process (JIT-compiled code named through the runtime's perf map). bench/profile-report.py
+# server process (JIT-compiled code named through the runtime's perf map). Gateway.Bench.Report profile
 # aggregates the samples into markdown tables: top methods by self and inclusive time, time by
 # component, and the per-request difference of each gateway target from bare YARP.
 #
@@ -34,7 +34,7 @@ Usage: bench/profile.sh [--quick] [--no-build] [--duration S] [--warmup S] [--co
   --targets LIST   comma-separated (default yarp,gateway-anon,gateway-auth,gateway-rl-batched;
                    also: gateway-rl-strict, gateway-rl-approximate)
   --keep DIR       also copy the resolved stacks and measurements to DIR, to rerun
-                   bench/profile-report.py on them later
+                   the report (Gateway.Bench.Report profile) on them later
 
 Environment: BENCH_CLIENT_CPUS / BENCH_SERVER_CPUS as for bench/run.sh (wrk and perf run on the
 client CPUs, every server on the server CPU).
@@ -75,7 +75,7 @@ wants_gateway() { wants gateway-anon || wants gateway-auth || wants gateway-rl-b
 
 # --- prerequisites ---------------------------------------------------------------------------
 "$REPO_DIR/scripts/prerequisites.sh" bench
-for tool in dotnet wrk redis-server redis-cli taskset getconf perf python3 curl; do
+for tool in dotnet wrk redis-server redis-cli taskset getconf perf curl; do
   command -v "$tool" >/dev/null || die "'$tool' not found."
 done
 wants_gateway && { [[ -x "$(postgres_bin_dir)/psql" ]] || die "PostgreSQL not found (scripts/prerequisites.sh bench installs it)."; }
@@ -102,7 +102,7 @@ bench_init
 dotnet_settings+=(DOTNET_PerfMapEnabled=3 DOTNET_PerfMapShowOptimizationTiers=1 DOTNET_EnableWriteXorExecute=0 DOTNET_ReadyToRun=0)
 
 # --- build -----------------------------------------------------------------------------------
-apps=(Gateway.SampleApi)
+apps=(Gateway.SampleApi Gateway.Bench.Report)
 wants yarp && apps+=(Gateway.Bench.BareYarp)
 wants_gateway && apps+=(Gateway.Proxy Gateway.Auth)
 if ((build)); then
@@ -113,6 +113,8 @@ if ((build)); then
   build_projects "${projects[@]}"
 fi
 require_built "${apps[@]}"
+# Every figure and table is computed in C# (bench/Gateway.Bench.Report, on bench/Gateway.Bench.Measure).
+report_tool=(dotnet "$(app_dir Gateway.Bench.Report)/Gateway.Bench.Report.dll")
 
 # --- servers (as bench/run.sh starts them) ---------------------------------------------------
 free_port backend_port
@@ -258,17 +260,9 @@ load() {
   done
   ((requests > 0)) || die "no request completed against ${target_labels[i]}"
   ((failed == 0)) || die "$failed request(s) failed against ${target_labels[i]}"
-  awk -v key="$key" -v mode="$mode" -v n="$requests" -v us="$duration_us" -v p50="$p50_us" -v p99="$p99_us" \
-    -v tick_us=$((1000000 / clk_tck)) -v cpu=$((after_cpu - before_cpu)) \
-    -v core_ticks=$((after_core - before_core)) -v our_ticks=$((after_ours - before_ours)) -v core="$server_cpu_line" '
-    BEGIN {
-      rps = n / (us / 1e6); cpu_us = cpu * tick_us / n
-      other = "-"
-      if (core != "") { other = (core_ticks - our_ticks) * tick_us / us * 100; other = sprintf("%.0f", other < 0 ? 0 : other) }
-      printf "[bench] %-9s %-20s %7.0f req/s  p50 %6.2f ms  p99 %7.2f ms  process %4.1f us/req  other procs %3s%%\n", \
-        mode, key, rps, p50 / 1000, p99 / 1000, cpu_us, other > "/dev/stderr"
-      if (mode == "profile") printf "%s\t%d\t%.1f\t%.1f\t%.2f\t%.2f\t%s\t%d\n", key, n, us / 1e6, rps, p50 / 1000, p99 / 1000, other, cpu * tick_us
-    }' >>"$measurements"
+  "${report_tool[@]}" profile-measurement key="$key" mode="$mode" requests="$requests" duration_us="$duration_us" \
+    p50_us="$p50_us" p99_us="$p99_us" tick_us=$((1000000 / clk_tck)) cpu=$((after_cpu - before_cpu)) \
+    core_ticks=$((after_core - before_core)) our_ticks=$((after_ours - before_ours)) core="$server_cpu_line" >>"$measurements"
 }
 
 log "load: wrk -t1 -c$connections; 2 warm-up passes of ${warmup} s per target, then ${duration} s per target under perf (-F $frequency, cpu-clock, call graphs)"
@@ -304,13 +298,9 @@ if [[ -n $keep ]]; then
   cp "$work_dir"/*.counters.csv "$keep"/ 2>/dev/null || true
   log "stacks and measurements copied to $keep"
 fi
-tables=$(python3 "$BENCH_DIR/profile-report.py" "${report_args[@]}")
+tables=$("${report_tool[@]}" profile "${report_args[@]}")
 
-other_load=$(awk -F'\t' '$7 != "-" { v[++n] = $7 + 0 } END {
-    if (!n) { print "not measured (servers not pinned to one CPU)"; exit }
-    for (i = 2; i <= n; i++) { t = v[i]; for (j = i - 1; j >= 1 && v[j] > t; j--) v[j + 1] = v[j]; v[j + 1] = t }
-    printf "%.0f%% of the core, median over the profiled measurements (min %.0f%%, max %.0f%%)", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2, v[1], v[n]
-  }' "$measurements")
+other_load=$("${report_tool[@]}" profile-other-load "$measurements")
 
 printf '%s\n\nOther processes on the server core while profiling: %s.\n' "$tables" "$other_load"
 

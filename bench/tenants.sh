@@ -68,7 +68,7 @@ Usage: bench/tenants.sh [--quick] [--no-build] [--keys N] [--users N] [--zipf S]
 Environment: BENCH_CLIENT_CPUS / BENCH_SERVER_CPUS override the taskset CPU lists (default 0 and 1).
 BENCH_PERF_ROWS=LIST with BENCH_PERF_DIR=DIR: in the last round, perf samples the first proxy of each
 listed row (cpu-clock, call graphs, as bench/profile.sh) and DIR gets its stacks and a measurements
-line for bench/profile-report.py (see bench/README.md).
+line for the profile report (Gateway.Bench.Report profile; see bench/README.md).
 EOF
 }
 
@@ -541,10 +541,9 @@ measure() { # row seconds round|label
     mkdir -p "${BENCH_PERF_DIR:?BENCH_PERF_DIR is needed with BENCH_PERF_ROWS}"
     "${client_pin[@]}" perf script -i "$work_dir/$row.perf.data" -F comm,tid,period,ip,sym,dso 2>/dev/null | gzip -1 >"$BENCH_PERF_DIR/$row.stacks.gz"
     # Half of the pair's requests went to this proxy (the load tool alternates).
-    awk -v OFS='\t' -v row="$row" -v line="$(sed -n 's/^TENANTS //p' "$out.log")" -v seconds="$seconds" \
-      -v cpu_us=$(((cpu_after - cpu_before) * (1000000 / clk_tck))) '
-      BEGIN { n = split(line, kv, " "); for (i = 1; i <= n; i++) { split(kv[i], p, "="); m[p[1]] = p[2] }
-              half = int(m["requests"] / 2); print row, half, seconds, half / seconds, m["p50_ms"], m["p99_ms"], "-", cpu_us }' >>"$BENCH_PERF_DIR/measurements.tsv"
+    # shellcheck disable=SC2046 # the load tool's summary line is key=value words on purpose
+    "${tenants_tool[@]}" report perf-measurement row="$row" seconds="$seconds" cpu_us=$(((cpu_after - cpu_before) * (1000000 / clk_tck))) \
+      $(sed -n 's/^TENANTS //p' "$out.log") >>"$BENCH_PERF_DIR/measurements.tsv"
   fi
   core_after=$(core_busy_ticks) ours_after=$(our_ticks)
   redis_after=$(redis_stats)

@@ -10,6 +10,10 @@ using Gateway.Bench.Report;
 //   failed <results>              failed requests over every round
 //   json path ...                 fields of the JSON (or HTTP response) on stdin, space-separated
 //   flood-table <results>         bench/flood.sh's table
+//   profile --measurements F --frequency HZ --target key=label=prefix ... [--top N]
+//                                 bench/profile.sh's tables from perf samples
+//   viewers-table <viewers> <seconds> <idle ms> <busy ms> <fewest frames>   dashboard-viewers.sh's table
+//   profile-measurement key=value ... | profile-other-load <measurements>   profile.sh's per-run figures
 var invariant = CultureInfo.InvariantCulture;
 switch (args)
 {
@@ -48,12 +52,38 @@ switch (args)
         Console.WriteLine(JsonFields.Read(Console.In.ReadToEnd(), paths));
         return 0;
 
+    case ["profile-measurement", .. var pairs]:
+        {
+            var raw = pairs.Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : string.Empty, StringComparer.Ordinal);
+            var (progress, line) = Gateway.Bench.Report.Profile.ProfileMeasurement.From(raw);
+            Console.Error.WriteLine(progress);
+            if (line is not null)
+            {
+                Console.WriteLine(line);
+            }
+
+            return 0;
+        }
+
+    case ["profile-other-load", var measurements]:
+        Console.WriteLine(Gateway.Bench.Report.Profile.ProfileMeasurement.OtherLoad(measurements));
+        return 0;
+
+    case ["profile", .. var options]:
+        Console.WriteLine(Gateway.Bench.Report.Profile.ProfileReport.Run(options));
+        return 0;
+
+    case ["viewers-table", var viewers, var seconds, var idle, var busy, var frames]:
+        Console.WriteLine(ViewersTable.Build(
+            int.Parse(viewers, invariant), int.Parse(seconds, invariant), long.Parse(idle, invariant), long.Parse(busy, invariant), int.Parse(frames, invariant)));
+        return 0;
+
     case ["flood-table", var results]:
         Console.WriteLine(FloodTable.Build(results));
         return 0;
 
     default:
-        Console.Error.WriteLine("usage: measurement key=value ... | table <results> <keys> <labels> | other-load <results> | failed <results> | json <path>... | flood-table <results>");
+        Console.Error.WriteLine("usage: measurement key=value ... | table <results> <keys> <labels> | other-load <results> | failed <results> | json <path>... | flood-table <results> | profile ...");
         return 2;
 }
 

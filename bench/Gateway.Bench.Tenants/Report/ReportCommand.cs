@@ -11,6 +11,7 @@ namespace Gateway.Bench.Tenants.Report;
 /// <item><c>report keys seconds labels row=path ...</c>: the most popular keys of the last round</item>
 /// <item><c>report other-load|client-load|errors results</c>: the noise lines and the error total</item>
 /// <item><c>report diagnostics</c>: a proxy's <c>/gateway/diagnostics</c> JSON on stdin as "auth-calls decisions lookups-refused"</item>
+/// <item><c>report perf-measurement key=value ...</c>: the profile report's measurements line for a row's profiled proxy</item>
 /// <item><c>report json path ...</c>: fields of the JSON (or HTTP response) on stdin, space-separated</item>
 /// <item><c>report cold-start-table|cold-start-refused results</c>: bench/cold-start.sh's table, and its requests not answered 2xx</item>
 /// </list>
@@ -56,6 +57,18 @@ internal static class ReportCommand
             case ["diagnostics"]:
                 Console.WriteLine(Diagnostics.Summarise(Console.In.ReadToEnd()));
                 return 0;
+
+            case ["perf-measurement", .. var pairs]:
+                {
+                    // The profile report's measurements line for the profiled proxy of a row: half of
+                    // the pair's requests went to it (the load tool alternates).
+                    var raw = pairs.Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : string.Empty, StringComparer.Ordinal);
+                    var half = long.Parse(raw["requests"], CultureInfo.InvariantCulture) / 2;
+                    var seconds = double.Parse(raw["seconds"], CultureInfo.InvariantCulture);
+                    Console.WriteLine(string.Join('\t', raw["row"], half.ToString(CultureInfo.InvariantCulture), raw["seconds"],
+                        (half / seconds).ToString("R", CultureInfo.InvariantCulture), raw["p50_ms"], raw["p99_ms"], "-", raw["cpu_us"]));
+                    return 0;
+                }
 
             case ["json", .. var paths]:
                 Console.WriteLine(JsonFields.Read(Console.In.ReadToEnd(), paths));
