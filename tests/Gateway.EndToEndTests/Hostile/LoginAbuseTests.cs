@@ -28,9 +28,9 @@ public sealed class LoginAbuseTests(GatewayAppFixture fixture) : HostileTestBase
         }
 
         Assert.All(statuses, s => Assert.True(s is HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests, $"got {(int)s}"));
-        // Five checks, plus one each time the doubling back-off (1 s, 2 s, 4 s ...) runs out while
-        // the hundred are still being sent: a loaded 2-core machine took over a second and saw 6.
-        // Ten allows ~31 s of guessing and still fails a throttle that lets the guesses through.
+        // Five checks, plus one each time the doubling back-off (5 s, 10 s, 20 s ... in these tests)
+        // runs out while the hundred are still being sent (with a 1 s base a loaded 2-core machine
+        // saw 6). Ten still fails a throttle that lets the guesses through.
         Assert.InRange(statuses.Count(s => s == HttpStatusCode.Unauthorized), 1, 10);
 
         using var signIn = await owner.PostAsJsonAsync("/auth/login", new { userName, password });
@@ -53,9 +53,9 @@ public sealed class LoginAbuseTests(GatewayAppFixture fixture) : HostileTestBase
         var after = await StatsAsync(adminToken);
 
         // The verifications themselves, not the replies: the throttle counts before it verifies.
-        // Five, plus one more each time the doubling back-off (1 s, 2 s, 4 s ...) runs out while the
-        // burst is still being answered: a CI run whose burst took over a second saw 6. Ten allows a
-        // burst of up to ~31 s and still fails a throttle that lets the burst through (50).
+        // Five, plus one more each time the doubling back-off (5 s, 10 s ... here) runs out while the
+        // burst is still being answered (with a 1 s base, a CI run whose burst took over a second
+        // saw 6). Ten allows a burst of up to ~155 s and still fails a throttle that lets it through.
         Assert.InRange(after.PasswordVerifications - before.PasswordVerifications, 1, 10);
         Assert.InRange(statuses.Count(s => s == HttpStatusCode.Unauthorized), 1, after.PasswordVerifications - before.PasswordVerifications);
         Assert.All(statuses, s => Assert.True(s is HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests, $"got {(int)s}"));

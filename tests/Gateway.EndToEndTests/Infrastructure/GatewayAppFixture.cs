@@ -73,9 +73,13 @@ public sealed class GatewayAppFixture : IAsyncLifetime
         }
 
         // Plans for tests: "free" effectively unlimited (so functional tests are not throttled) and a
-        // small "tiny" plan for the rate-limit tests.
+        // small "tiny" plan for the rate-limit tests. The login back-off starts at 5 s instead of
+        // 1 s: the tests check that the attempt after a limit waits, and on a loaded 2-core runner
+        // one password check (PBKDF2, 600,000 iterations) took longer than a 1 s back-off, so the
+        // next attempt was let through (a CI run saw the right password accepted there).
         var auth = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "auth");
         builder.CreateResourceBuilder(auth)
+            .WithEnvironment("Auth__LoginThrottle__BackoffBase", "00:00:05")
             .WithEnvironment("Auth__Plans__free__RequestsPerWindow", "1000000")
             .WithEnvironment("Auth__Plans__tiny__RequestsPerWindow", TinyPlanLimit.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("Auth__Plans__tiny__WindowSeconds", TinyPlanWindowSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
