@@ -36,7 +36,6 @@ internal sealed class ProxyMetrics
     private long _cacheEvictions;
     private long _cacheRefreshes;
     private long _authCalls;
-    private long _authErrors;
     private readonly ConcurrentDictionary<string, StrongBoxedCount> _authErrorsByReason = new(StringComparer.Ordinal);
     private readonly long[] _refusals = new long[RefusalNames.Length];
     private long _logins;
@@ -118,11 +117,8 @@ internal sealed class ProxyMetrics
     public void AuthServiceCall() => Interlocked.Increment(ref _authCalls);
 
     /// <summary>A call without a definitive answer; <paramref name="reason"/> is a status code or exception type name (a small set).</summary>
-    public void AuthValidationError(string reason)
-    {
-        Interlocked.Increment(ref _authErrors);
+    public void AuthValidationError(string reason) =>
         _authErrorsByReason.GetOrAdd(reason, static _ => new StrongBoxedCount()).Increment();
-    }
 
     /// <summary>A cache miss that was answered without asking the auth service.</summary>
     public void CredentialLookupRefused(LookupRefusal refusal) => Interlocked.Increment(ref _refusals[(int)refusal]);
@@ -167,7 +163,7 @@ internal sealed class ProxyMetrics
         Interlocked.Read(ref _cacheEvictions),
         Interlocked.Read(ref _cacheRefreshes),
         Interlocked.Read(ref _authCalls),
-        Interlocked.Read(ref _authErrors),
+        _authErrorsByReason.Values.Sum(count => count.Read()),
         BreakerStates.FromGauge(Volatile.Read(ref _authBreakerState)),
         Interlocked.Read(ref _refusals[(int)LookupRefusal.OverBudget]),
         Interlocked.Read(ref _refusals[(int)LookupRefusal.ClientBusy]),

@@ -19,7 +19,7 @@ switch (args)
 {
     case ["measurement", .. var pairs]:
         {
-            var raw = pairs.Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : string.Empty, StringComparer.Ordinal);
+            var raw = KeyValueArgs.Parse(pairs);
             var round = int.TryParse(raw.GetValueOrDefault("round"), invariant, out var r) ? r : 0;
             var measurement = Measurement.FromRaw(raw, round);
             Console.Error.WriteLine(measurement.ProgressLine(raw.GetValueOrDefault("pass") ?? string.Empty));
@@ -54,7 +54,7 @@ switch (args)
 
     case ["profile-measurement", .. var pairs]:
         {
-            var raw = pairs.Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : string.Empty, StringComparer.Ordinal);
+            var raw = KeyValueArgs.Parse(pairs);
             var (progress, line) = Gateway.Bench.Report.Profile.ProfileMeasurement.From(raw);
             Console.Error.WriteLine(progress);
             if (line is not null)

@@ -24,7 +24,7 @@ internal static class ReportCommand
         {
             case ["measurement", .. var pairs]:
                 {
-                    var raw = pairs.Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : string.Empty, StringComparer.Ordinal);
+                    var raw = KeyValueArgs.Parse(pairs);
                     var measurement = TenantMeasurement.FromRaw(raw, out var progress);
                     Console.Error.WriteLine(progress);
                     if (measurement.Round > 0)
@@ -62,7 +62,7 @@ internal static class ReportCommand
                 {
                     // The profile report's measurements line for the profiled proxy of a row: half of
                     // the pair's requests went to it (the load tool alternates).
-                    var raw = pairs.Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : string.Empty, StringComparer.Ordinal);
+                    var raw = KeyValueArgs.Parse(pairs);
                     var half = long.Parse(raw["requests"], CultureInfo.InvariantCulture) / 2;
                     var seconds = double.Parse(raw["seconds"], CultureInfo.InvariantCulture);
                     Console.WriteLine(string.Join('\t', raw["row"], half.ToString(CultureInfo.InvariantCulture), raw["seconds"],
