@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gateway.Bench.Measure;
 
 namespace Gateway.Bench.Report;
 
@@ -30,7 +31,7 @@ internal sealed record Measurement(
         if (raw.TryGetValue("core", out var core) && core.Length > 0)
         {
             // What else ran on the server core: its busy time minus our servers' CPU time.
-            other = Math.Max(0, (D("core_ticks") - D("our_ticks")) * tickUs / D("duration_us") * 100);
+            other = CoreNoise.OtherProcessesPercent(D("core_ticks"), D("our_ticks"), tickUs, D("duration_us"));
         }
 
         return new Measurement(

@@ -20,7 +20,7 @@ internal static class ProfileMeasurement
         var other = "-";
         if (raw.GetValueOrDefault("core") is { Length: > 0 })
         {
-            other = Math.Max(0, (D("core_ticks") - D("our_ticks")) * tickUs / us * 100).ToString("F0", Invariant);
+            other = CoreNoise.OtherProcessesPercent(D("core_ticks"), D("our_ticks"), tickUs, us).ToString("F0", Invariant);
         }
 
         var mode = raw["mode"];

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gateway.Bench.Measure;
 
 namespace Gateway.Bench.Tenants.Report;
 
@@ -52,7 +53,7 @@ internal sealed record TenantMeasurement(
         if (raw.TryGetValue("core", out var core) && core.Length > 0)
         {
             // What else ran on the server core: its busy time minus our servers' CPU time.
-            other = Math.Max(0, Math.Round((D("core_ticks") - D("our")) * D("tick_us") / elapsedUs * 100));
+            other = Math.Round(CoreNoise.OtherProcessesPercent(D("core_ticks"), D("our"), D("tick_us"), elapsedUs));
         }
 
         var measurement = new TenantMeasurement(
