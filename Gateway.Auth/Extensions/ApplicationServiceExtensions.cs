@@ -59,7 +59,9 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton<CallerAuthenticator>();
         builder.Services.AddSingleton<AuthStatistics>();
         builder.Services.AddSingleton<LoginThrottle>();
+        builder.Services.AddOptions<InvalidationOptions>().BindConfiguration(InvalidationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<InvalidationPublisher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<InvalidationPublisher>());
         builder.Services.AddSingleton<DatabaseInitializer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DatabaseInitializer>());
         builder.Services.AddHealthChecks().AddCheck<DatabaseInitializer>("schema");

@@ -11,4 +11,10 @@ public enum InvalidationTarget
 
     /// <summary>A user whose plan, roles or status changed: forget every answer cached for them.</summary>
     User,
+
+    /// <summary>
+    /// Invalidations were lost before they could be published (the publisher's queue overflowed):
+    /// forget every cached answer.
+    /// </summary>
+    All,
 }

@@ -35,6 +35,7 @@ internal sealed class AuthCache
 
     private long _bytes;
     private long _generation;
+    // True until the invalidation subscriber says otherwise (it does at start, until it is in step).
     private volatile bool _invalidationsLive = true;
 
     public AuthCache(IOptionsMonitor<AuthCacheOptions> options, ProxyMetrics metrics, TimeProvider timeProvider)
@@ -56,7 +57,7 @@ internal sealed class AuthCache
 
     public int NegativeCount => _negative.Count;
 
-    /// <summary>False while the Redis invalidation subscription is down (entries then live only briefly).</summary>
+    /// <summary>False while invalidations may be missed (entries then live only briefly): see <see cref="MarkOutOfStep"/>.</summary>
     public bool InvalidationsLive => _invalidationsLive;
 
     /// <summary>
@@ -144,21 +145,23 @@ internal sealed class AuthCache
         }
     }
 
-    /// <summary>
-    /// Called by the invalidation subscriber. When the subscription comes back, everything cached
-    /// may have missed a revocation while it was down, so it is all forgotten once.
-    /// </summary>
-    public void SetInvalidationsLive(bool live)
+    /// <summary>Forgets every answer (invalidations were missed, or the auth service said so).</summary>
+    public void InvalidateAll()
     {
-        if (live && !_invalidationsLive)
-        {
-            Interlocked.Increment(ref _generation);
-            _positive.Clear();
-            Interlocked.Exchange(ref _bytes, 0);
-        }
-
-        _invalidationsLive = live;
+        Interlocked.Increment(ref _generation);
+        _positive.Clear();
+        Interlocked.Exchange(ref _bytes, 0);
     }
+
+    /// <summary>
+    /// Called by the invalidation subscriber when it cannot vouch that every invalidation reached
+    /// this replica (subscription down, sequence not confirmed lately): answers then live only
+    /// <see cref="AuthCacheOptions.DegradedTtl"/> from when they were cached.
+    /// </summary>
+    public void MarkOutOfStep() => _invalidationsLive = false;
+
+    /// <summary>Called by the invalidation subscriber once it has every invalidation up to now again.</summary>
+    public void MarkInStep() => _invalidationsLive = true;
 
     /// <summary>
     /// Remembers the auth service's answer about <paramref name="key"/>, obtained at
@@ -191,6 +194,24 @@ internal sealed class AuthCache
                 else if (_positive.TryAdd(key, entry))
                 {
                     Interlocked.Add(ref _bytes, entry.Bytes);
+                }
+                else
+                {
+                    break;
+                }
+
+                // Check and store are one step as far as invalidations go: one that bumped the
+                // generation after the check above but before the entry went in may have found
+                // nothing to remove, so the entry it meant is taken out again here. (Invalidations
+                // bump the generation before they remove: whichever side comes second sees the other.)
+                if (generation != Generation)
+                {
+                    if (_positive.TryRemove(new KeyValuePair<CredentialKey, Entry>(key, entry)))
+                    {
+                        Interlocked.Add(ref _bytes, -entry.Bytes);
+                    }
+
+                    break;
                 }
 
                 if (_positive.Count > settings.MaxEntries || Interlocked.Read(ref _bytes) > settings.MaxBytes)

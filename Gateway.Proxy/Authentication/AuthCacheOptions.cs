@@ -36,6 +36,21 @@ internal sealed class AuthCacheOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
     public TimeSpan DegradedTtl { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How often each replica reads the number of the last invalidation from Redis, to find out
+    /// one it missed (see <see cref="InvalidationSubscriber"/>). One small GET per interval.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan SequenceCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// With nothing confirming the invalidation numbering for this long (Redis unreachable), answers
+    /// live only <see cref="DegradedTtl"/> until it is confirmed again. Must exceed
+    /// <see cref="SequenceCheckInterval"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan SequenceSilenceLimit { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>How long a definitive "invalid" answer is reused.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan NegativeTtl { get; set; } = TimeSpan.FromSeconds(10);

@@ -11,6 +11,7 @@ internal static class AuthenticationExtensions
         builder.Services.AddOptions<AuthCacheOptions>()
             .BindConfiguration(AuthCacheOptions.SectionName)
             .ValidateDataAnnotations()
+            .Validate(o => o.SequenceSilenceLimit > o.SequenceCheckInterval, $"{AuthCacheOptions.SectionName}:SequenceSilenceLimit must be longer than SequenceCheckInterval.")
             .ValidateOnStart();
 
         builder.Services.AddOptions<LookupAdmissionOptions>()

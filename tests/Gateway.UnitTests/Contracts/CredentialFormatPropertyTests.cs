@@ -60,7 +60,8 @@ public sealed partial class CredentialFormatPropertyTests
             Assert.Equal(expected, hash);
 
             // What the auth service publishes for it is what the proxy's cache is keyed by.
-            var message = AuthInvalidations.Parse(AuthInvalidations.ForCredential(hash));
+            var message = AuthInvalidations.Parse(AuthInvalidations.Message(7, AuthInvalidations.ForCredential(hash)));
+            Assert.Equal(7, message.Sequence);
             Assert.Equal(InvalidationTarget.Credential, message.Target);
             Assert.Equal(CredentialKey.From(credential), CredentialKey.FromHash(message.CredentialHash));
             // Log tag: 16 hex digits of the hash, never the credential.
@@ -79,7 +80,7 @@ public sealed partial class CredentialFormatPropertyTests
             .Sample((prefix, rest) =>
             {
                 var text = new string(rest);
-                var parsed = AuthInvalidations.Parse(prefix + text);
+                var parsed = AuthInvalidations.Parse("1 " + prefix + text);
                 var expected = prefix switch
                 {
                     "cred:" when text.Length == 64 && text.All(Uri.IsHexDigit) => InvalidationTarget.Credential,
@@ -94,8 +95,35 @@ public sealed partial class CredentialFormatPropertyTests
     public void ForUser_RoundTrips()
     {
         var id = Guid.CreateVersion7();
-        var parsed = AuthInvalidations.Parse(AuthInvalidations.ForUser(id));
-        Assert.Equal(new AuthInvalidation(InvalidationTarget.User, null, id.ToString("D")), parsed);
+        var parsed = AuthInvalidations.Parse(AuthInvalidations.Message(42, AuthInvalidations.ForUser(id)));
+        Assert.Equal(new AuthInvalidation(42, InvalidationTarget.User, null, id.ToString("D")), parsed);
+    }
+
+    [Fact]
+    public void ForAll_RoundTrips() =>
+        Assert.Equal(new AuthInvalidation(3, InvalidationTarget.All, null, null), AuthInvalidations.Parse(AuthInvalidations.Message(3, AuthInvalidations.ForAll())));
+
+    [Theory]
+    [InlineData("cred:00")]
+    [InlineData("0 all")]
+    [InlineData("-1 all")]
+    [InlineData("+1 all")]
+    [InlineData(" 1 all")]
+    [InlineData("1all")]
+    [InlineData("99999999999999999999 all")]
+    public void Parse_WithoutAPositiveSequence_IsUnknownWithSequenceZero(string message)
+    {
+        var parsed = AuthInvalidations.Parse(message);
+        Assert.Equal(InvalidationTarget.Unknown, parsed.Target);
+        Assert.Equal(0, parsed.Sequence);
+    }
+
+    [Fact]
+    public void Parse_UnknownBodyWithASequence_KeepsTheSequence_SoTheReceiverStaysInStep()
+    {
+        var parsed = AuthInvalidations.Parse("12 something-new");
+        Assert.Equal(InvalidationTarget.Unknown, parsed.Target);
+        Assert.Equal(12, parsed.Sequence);
     }
 
     [Theory]

@@ -127,7 +127,7 @@ public sealed class RefreshAheadTests : IAsyncDisposable
     [Fact]
     public void InvalidationsDown_NoRefreshAhead_EntriesLiveTheDegradedTtl()
     {
-        _cache.SetInvalidationsLive(false);
+        _cache.MarkOutOfStep();
         _cache.Store(Key, AuthLookup.Valid(Principal(), expiresAt: null), _cache.Generation);
         _time.Advance(TimeSpan.FromSeconds(1.9));
         Assert.True(_authentication.TryAuthenticate(Request()));
