@@ -1,5 +1,6 @@
 using Gateway.AppHost;
 using Gateway.AppHost.Infrastructure;
+using Gateway.Contracts.Redis;
 using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -7,7 +8,6 @@ var builder = DistributedApplication.CreateBuilder(args);
 // Shared state: Aspire containers when a container runtime is healthy (always when publishing),
 // host-installed redis-server and postgres otherwise. See Infrastructure/.
 var infrastructure = builder.AddGatewayInfrastructure();
-var redis = infrastructure.Redis;
 var authDb = infrastructure.AuthDatabase;
 
 // A small downstream service, so routing, timeouts and breakers have something to show.
@@ -21,7 +21,7 @@ var auth = builder.AddProject<Projects.Gateway_Auth>(ResourceNames.Auth)
     .WithGrpcEndpoint()
     .WithDemoUsers(builder)
     .WithReference(authDb).WaitFor(authDb)
-    .WithReference(redis).WaitFor(redis)
+    .WithRedisUser(infrastructure, RedisUsers.Auth)
     .WithHttpHealthCheck("/health");
 
 // The single public entry point, several replicas sharing state through Redis.
@@ -33,7 +33,7 @@ builder.AddProject<Projects.Gateway_Proxy>(ResourceNames.Proxy)
     .WithExternalHttpEndpoints()
     .WithReference(sampleApi).WaitFor(sampleApi)
     .WithReference(auth).WaitFor(auth)
-    .WithReference(redis).WaitFor(redis)
+    .WithRedisUser(infrastructure, RedisUsers.Proxy)
     .WithHttpHealthCheck("/health");
 
 // The live dashboard, fed by every proxy replica through Redis.
@@ -42,7 +42,7 @@ builder.AddProject<Projects.Gateway_Dashboard>(ResourceNames.Dashboard)
     .WithOperatorKey(builder)
     .WithExternalHttpEndpoints()
     .WithReference(auth).WaitFor(auth)
-    .WithReference(redis).WaitFor(redis)
+    .WithRedisUser(infrastructure, RedisUsers.Dashboard)
     .WithHttpHealthCheck("/health");
 
 builder.Build().Run();

@@ -1,4 +1,5 @@
 using Gateway.AppHost.Infrastructure;
+using Gateway.Contracts.Redis;
 using Microsoft.Extensions.Configuration;
 
 namespace Gateway.AppHost;
@@ -20,6 +21,16 @@ internal static class ProjectExtensions
 
         return project;
     }
+
+    /// <summary>
+    /// Connects the project to Redis as its own ACL user (<see cref="RedisUsers"/>): the connection
+    /// string <c>redis</c> its client integration reads, with that user's name and password.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithRedisUser(
+        this IResourceBuilder<ProjectResource> project, GatewayInfrastructure infrastructure, RedisUser user) =>
+        project
+            .WithEnvironment($"ConnectionStrings__{ResourceNames.Redis}", infrastructure.RedisConnectionFor(user))
+            .WaitFor(infrastructure.Redis);
 
     /// <summary>
     /// In run mode, serves the project's <c>http</c> endpoint directly on a free loopback port, not

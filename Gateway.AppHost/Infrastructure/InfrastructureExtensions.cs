@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gateway.Contracts.Redis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -19,6 +20,10 @@ internal static class InfrastructureExtensions
             $"{ResourceNames.Redis}-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
         var postgresPassword = builder.AddParameter(
             $"{ResourceNames.Postgres}-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+        // One ACL user per service (least privilege, see RedisUsers), each with its own password.
+        var redisPasswords = RedisUsers.All.ToDictionary(
+            user => user.Name,
+            user => builder.AddParameter($"{ResourceNames.Redis}-{user.Name}-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true));
 
         var useContainers = builder.ExecutionContext.IsPublishMode || options.Mode switch
         {
@@ -28,16 +33,24 @@ internal static class InfrastructureExtensions
         };
 
         return useContainers
-            ? AddContainers(builder, redisPassword, postgresPassword)
-            : AddExecutables(builder, options, redisPassword, postgresPassword);
+            ? AddContainers(builder, redisPassword, redisPasswords, postgresPassword)
+            : AddExecutables(builder, options, redisPassword, redisPasswords, postgresPassword);
     }
 
     private static GatewayInfrastructure AddContainers(
         IDistributedApplicationBuilder builder,
         IResourceBuilder<ParameterResource> redisPassword,
+        IReadOnlyDictionary<string, IResourceBuilder<ParameterResource>> redisPasswords,
         IResourceBuilder<ParameterResource> postgresPassword)
     {
         var redis = builder.AddRedis(ResourceNames.Redis, password: redisPassword);
+        // Aspire starts the container as /bin/sh -c "redis-server --requirepass $REDIS_PASSWORD ...":
+        // the service users go on that command line, their passwords expanded from the environment.
+        redis.WithArgs(context => context.Args[^1] = $"{context.Args[^1]} {RedisAcl.CommandLineOptions()}");
+        foreach (var user in RedisUsers.All)
+        {
+            redis.WithEnvironment(RedisAcl.PasswordVariable(user), redisPasswords[user.Name]);
+        }
 
         var postgres = builder.AddPostgres(ResourceNames.Postgres, password: postgresPassword);
         if (builder.ExecutionContext.IsRunMode)
@@ -49,6 +62,8 @@ internal static class InfrastructureExtensions
         var authDb = postgres.AddDatabase(ResourceNames.AuthDatabase);
         return new GatewayInfrastructure(
             builder.CreateResourceBuilder<IResourceWithConnectionString>(redis.Resource),
+            redis.Resource.PrimaryEndpoint,
+            redisPasswords,
             builder.CreateResourceBuilder<IResourceWithConnectionString>(authDb.Resource));
     }
 
@@ -56,6 +71,7 @@ internal static class InfrastructureExtensions
         IDistributedApplicationBuilder builder,
         InfrastructureOptions options,
         IResourceBuilder<ParameterResource> redisPassword,
+        IReadOnlyDictionary<string, IResourceBuilder<ParameterResource>> redisPasswords,
         IResourceBuilder<ParameterResource> postgresPassword)
     {
         var scripts = Path.Combine(builder.AppHostDirectory, "scripts");
@@ -65,8 +81,14 @@ internal static class InfrastructureExtensions
         builder.AddResource(redis)
             .WithArgs(Path.Combine(scripts, "run-redis.sh"), redisPort.ToString(CultureInfo.InvariantCulture))
             .WithEnvironment("REDIS_PASSWORD", redisPassword)
+            .WithEnvironment("REDIS_ACL_USERS", RedisAcl.ConfigurationLines())
             .WithEndpoint(port: redisPort, targetPort: redisPort, scheme: "tcp", name: RedisServerResource.PrimaryEndpointName, isProxied: false)
             .WithHealthCheck(AddCheck(builder, ResourceNames.Redis, _ => new RedisPingHealthCheck(redis)));
+
+        foreach (var user in RedisUsers.All)
+        {
+            builder.CreateResourceBuilder(redis).WithEnvironment(RedisAcl.PasswordVariable(user), redisPasswords[user.Name]);
+        }
 
         var dataDirectory = options.DataDirectory ?? DefaultDataDirectory(options.Ephemeral);
         var postgresPort = FreePort.Next();
@@ -102,6 +124,8 @@ internal static class InfrastructureExtensions
 
         return new GatewayInfrastructure(
             builder.CreateResourceBuilder<IResourceWithConnectionString>(redis),
+            redis.PrimaryEndpoint,
+            redisPasswords,
             builder.CreateResourceBuilder<IResourceWithConnectionString>(authDb));
     }
 

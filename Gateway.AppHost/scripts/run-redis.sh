@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs a host-installed redis-server for the AppHost's executables path.
-# Usage: run-redis.sh <port>; the password comes from REDIS_PASSWORD (an Aspire secret parameter),
-# written to a private config file so it never shows up in the process list.
+# Usage: run-redis.sh <port>; the password comes from REDIS_PASSWORD (an Aspire secret parameter)
+# and the services' ACL users from REDIS_ACL_USERS (one "user <name> <rules>" line each), each
+# one's password from REDIS_ACL_<NAME without "gateway-", upper case>_PASSWORD; all written to a
+# private config file so they never show up in the process list.
 set -euo pipefail
 
 port=${1:?usage: run-redis.sh <port>}
@@ -28,6 +30,13 @@ save ""
 appendonly no
 dir $work_dir
 CONF
+while read -r directive name rules; do
+  [[ "$directive" == user ]] || continue
+  variable="REDIS_ACL_${name#gateway-}_PASSWORD"
+  variable=${variable^^}
+  password=${!variable:?"$variable must be set for Redis user $name"}
+  printf 'user %s %s >%s\n' "$name" "$rules" "$password" >> "$work_dir/redis.conf"
+done <<< "${REDIS_ACL_USERS:-}"
 
 redis-server "$work_dir/redis.conf" &
 pid=$!

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Gateway.Contracts.Redis;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -40,7 +41,7 @@ internal sealed partial class LoginThrottle(
     /// <summary>Trailer carrying the seconds until the client may retry.</summary>
     public const string RetryAfterTrailer = "retry-after";
 
-    private const string KeyPrefix = "{gw:auth:login}:";
+    private const string KeyPrefix = RedisKeys.LoginThrottlePrefix;
 
     private static readonly string AttemptScript = LoadScript("login_attempt.lua");
     private static readonly string SucceededScript = LoadScript("login_succeeded.lua");

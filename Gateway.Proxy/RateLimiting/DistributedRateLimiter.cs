@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Gateway.Contracts.Redis;
 using Gateway.Proxy.Telemetry;
 using StackExchange.Redis;
 
@@ -70,7 +71,7 @@ internal sealed class DistributedRateLimiter : RateLimiter
         _sync = sync;
 
         // A hash tag keeps every key of a limit on one Redis Cluster slot.
-        _redisKey = $"{{gw:rl:{spec.Policy}:{spec.Key}}}";
+        _redisKey = $"{RedisKeys.RateLimitPrefix}{spec.Policy}:{spec.Key}}}";
         PolicyHeader = $"\"{spec.Policy}\";q={spec.Limit};w={spec.WindowSeconds}";
         LimitHeader = spec.Limit.ToString(CultureInfo.InvariantCulture);
         _lastUsed = time.GetTimestamp();

@@ -30,11 +30,20 @@ public sealed class ManifestPublishTests
                 Assert.StartsWith("project.", TypeOf(resources, project), StringComparison.Ordinal);
             }
 
-            foreach (var secret in new[] { "redis-password", "postgres-password", "dashboard-operator-key" })
+            string[] secrets = ["redis-password", "postgres-password", "dashboard-operator-key", .. Gateway.Contracts.Redis.RedisUsers.All.Select(user => $"redis-{user.Name}-password")];
+            foreach (var secret in secrets)
             {
                 Assert.Equal("parameter.v0", TypeOf(resources, secret));
                 var input = resources.GetProperty(secret).GetProperty("inputs").GetProperty("value");
                 Assert.True(input.GetProperty("secret").GetBoolean(), $"{secret} must be a secret input");
+            }
+
+            // Each service reaches Redis as its own ACL user, which the container creates.
+            foreach (var (project, user) in new[] { ("proxy", "gateway-proxy"), ("auth", "gateway-auth"), ("dashboard", "gateway-dashboard") })
+            {
+                var connection = resources.GetProperty(project).GetProperty("env").GetProperty("ConnectionStrings__redis").GetString();
+                Assert.Contains($"user={user},password={{redis-{user}-password.value}}", connection, StringComparison.Ordinal);
+                Assert.Contains($"--user {user} ", resources.GetProperty("redis").GetProperty("args")[1].GetString(), StringComparison.Ordinal);
             }
 
             // No secret value is written into the manifest itself.

@@ -1,0 +1,86 @@
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Gateway.Contracts.Invalidation;
+using Gateway.Contracts.Metrics;
+using Gateway.Contracts.Redis;
+using Gateway.EndToEndTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace Gateway.EndToEndTests.Security;
+
+/// <summary>
+/// Each service reaches Redis as its own ACL user with only what it needs: with one service's
+/// password, another's state cannot be written, deleted or spoofed (<c>NOPERM</c>).
+/// </summary>
+[Collection(GatewayAppCollection.Name)]
+public sealed class RedisLeastPrivilegeTests(GatewayAppFixture fixture)
+{
+    private const string RateLimitKey = RedisKeys.RateLimitPrefix + "per-user:someone}";
+    private const string LoginKey = RedisKeys.LoginThrottlePrefix + "account:someone";
+
+    [Fact]
+    public async Task TheDashboardsUser_CannotTouchRateLimitOrLoginState_NorPublishInvalidations_ButReadsSnapshots()
+    {
+        await using var dashboard = await ConnectAsAsync(RedisUsers.Dashboard);
+        var db = dashboard.GetDatabase();
+
+        await AssertRefusedAsync(db.StringSetAsync(RateLimitKey, "0"));
+        await AssertRefusedAsync(db.KeyDeleteAsync(RateLimitKey));
+        await AssertRefusedAsync(db.HashSetAsync(LoginKey, "failures", 0));
+        await AssertRefusedAsync(db.KeyDeleteAsync(LoginKey));
+        await AssertRefusedAsync(db.PublishAsync(RedisChannel.Literal(AuthInvalidations.Channel), "1 all"));
+        await AssertRefusedAsync(db.ExecuteAsync("FLUSHALL"));
+        await AssertRefusedAsync(db.ExecuteAsync("CLIENT", "KILL", "TYPE", "normal"));
+
+        // What it is for: the replicas' snapshots arrive on its subscription.
+        var snapshot = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await dashboard.GetSubscriber().SubscribeAsync(RedisChannel.Literal(ReplicaSnapshot.Channel), (_, message) => snapshot.TrySetResult(message!));
+        Assert.Contains("\"replica\"", await snapshot.Task.WaitAsync(TimeSpan.FromSeconds(15)), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task TheProxysUser_CannotClearLoginFailures_NorRenumberInvalidations()
+    {
+        await using var proxy = await ConnectAsAsync(RedisUsers.Proxy);
+        var db = proxy.GetDatabase();
+
+        await AssertRefusedAsync(db.KeyDeleteAsync(LoginKey));
+        await AssertRefusedAsync(db.ScriptEvaluateAsync("return redis.call('DEL', KEYS[1])", [LoginKey]));
+        await AssertRefusedAsync(db.StringIncrementAsync(AuthInvalidations.SequenceKey));
+        // Not refused, and documented: Redis 7.0 channel rights do not tell PUBLISH from SUBSCRIBE,
+        // so the user that subscribes to invalidations could publish one too (it can only make
+        // proxies forget answers, never accept a credential).
+        await AssertRefusedAsync(db.ExecuteAsync("CONFIG", "SET", "maxmemory", "1"));
+    }
+
+    [Fact]
+    public async Task TheAuthServicesUser_CannotRewriteRateLimitWindows()
+    {
+        await using var auth = await ConnectAsAsync(RedisUsers.Auth);
+        var db = auth.GetDatabase();
+
+        await AssertRefusedAsync(db.HashSetAsync(RateLimitKey, "count", 0));
+        await AssertRefusedAsync(db.KeyDeleteAsync(RateLimitKey));
+        await AssertRefusedAsync(db.PublishAsync(RedisChannel.Literal(ReplicaSnapshot.Channel), "{}"));
+    }
+
+    /// <summary>Connects with the user name and password the AppHost gives that service.</summary>
+    private async Task<ConnectionMultiplexer> ConnectAsAsync(RedisUser user)
+    {
+        var options = ConfigurationOptions.Parse((await fixture.App.GetConnectionStringAsync("redis"))!);
+        var model = fixture.App.Services.GetRequiredService<DistributedApplicationModel>();
+        var password = model.Resources.OfType<ParameterResource>().Single(p => p.Name == $"redis-{user.Name}-password");
+        options.User = user.Name;
+        options.Password = await password.GetValueAsync(CancellationToken.None);
+        options.TieBreaker = string.Empty;
+        options.ConfigurationChannel = string.Empty;
+        return await ConnectionMultiplexer.ConnectAsync(options);
+    }
+
+    private static async Task AssertRefusedAsync(Task operation)
+    {
+        var refused = await Assert.ThrowsAsync<RedisServerException>(() => operation);
+        Assert.StartsWith("NOPERM", refused.Message, StringComparison.Ordinal);
+    }
+}
