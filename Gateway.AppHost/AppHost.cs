@@ -20,7 +20,7 @@ var auth = builder.AddProject<Projects.Gateway_Auth>(ResourceNames.Auth)
     .WithDirectHttpEndpoint()
     .WithGrpcEndpoint()
     .WithDemoUsers(builder)
-    .WithReference(authDb).WaitFor(authDb)
+    .WithEnvironment($"ConnectionStrings__{ResourceNames.AuthDatabase}", infrastructure.AuthDatabaseConnection).WaitFor(authDb)
     .WithRedisUser(infrastructure, RedisUsers.Auth)
     .WithHttpHealthCheck("/health");
 

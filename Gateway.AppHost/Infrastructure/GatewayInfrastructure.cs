@@ -6,12 +6,14 @@ namespace Gateway.AppHost.Infrastructure;
 /// <param name="Redis">The Redis server (its connection string is the operator's, the <c>default</c> user).</param>
 /// <param name="RedisEndpoint">Where services reach it.</param>
 /// <param name="RedisPasswords">Each service ACL user's password parameter, by user name (see <see cref="RedisUsers"/>).</param>
-/// <param name="AuthDatabase">The auth service's database (connection string for its own least-privilege role).</param>
+/// <param name="AuthDatabase">The auth service's database (its connection string is the superuser's: operators and tests).</param>
+/// <param name="AuthDatabaseConnection">How the auth service connects: as its own role (<see cref="AuthDatabaseRole"/>).</param>
 internal sealed record GatewayInfrastructure(
     IResourceBuilder<IResourceWithConnectionString> Redis,
     EndpointReference RedisEndpoint,
     IReadOnlyDictionary<string, IResourceBuilder<ParameterResource>> RedisPasswords,
-    IResourceBuilder<IResourceWithConnectionString> AuthDatabase)
+    IResourceBuilder<IResourceWithConnectionString> AuthDatabase,
+    ReferenceExpression AuthDatabaseConnection)
 {
     /// <summary>
     /// The connection string of <paramref name="user"/>, in the shape of Aspire's (so clients cannot

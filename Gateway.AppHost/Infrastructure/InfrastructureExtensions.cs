@@ -20,6 +20,9 @@ internal static class InfrastructureExtensions
             $"{ResourceNames.Redis}-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
         var postgresPassword = builder.AddParameter(
             $"{ResourceNames.Postgres}-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+        // The auth service's own database role (least privilege, see AuthDatabaseRole).
+        var authDbPassword = builder.AddParameter(
+            $"{ResourceNames.AuthDatabase}-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
         // One ACL user per service (least privilege, see RedisUsers), each with its own password.
         var redisPasswords = RedisUsers.All.ToDictionary(
             user => user.Name,
@@ -33,15 +36,16 @@ internal static class InfrastructureExtensions
         };
 
         return useContainers
-            ? AddContainers(builder, redisPassword, redisPasswords, postgresPassword)
-            : AddExecutables(builder, options, redisPassword, redisPasswords, postgresPassword);
+            ? AddContainers(builder, redisPassword, redisPasswords, postgresPassword, authDbPassword)
+            : AddExecutables(builder, options, redisPassword, redisPasswords, postgresPassword, authDbPassword);
     }
 
     private static GatewayInfrastructure AddContainers(
         IDistributedApplicationBuilder builder,
         IResourceBuilder<ParameterResource> redisPassword,
         IReadOnlyDictionary<string, IResourceBuilder<ParameterResource>> redisPasswords,
-        IResourceBuilder<ParameterResource> postgresPassword)
+        IResourceBuilder<ParameterResource> postgresPassword,
+        IResourceBuilder<ParameterResource> authDbPassword)
     {
         var redis = builder.AddRedis(ResourceNames.Redis, password: redisPassword);
         // Aspire starts the container as /bin/sh -c "redis-server --requirepass $REDIS_PASSWORD ...":
@@ -59,12 +63,24 @@ internal static class InfrastructureExtensions
             postgres.WithDataVolume();
         }
 
+        // A deployed container creates the auth role when it initialises its data; in run mode the
+        // AppHost (re)applies it on every start, which also covers data volumes from before.
+        postgres.WithInitFiles(Path.Combine(builder.AppHostDirectory, "scripts", "postgres-init"))
+            .WithEnvironment("AUTHDB_PASSWORD", authDbPassword);
         var authDb = postgres.AddDatabase(ResourceNames.AuthDatabase);
+        builder.Eventing.Subscribe<ResourceReadyEvent>(authDb.Resource, async (_, cancellationToken) =>
+            await AuthDatabaseRole.EnsureAsync(
+                (await postgres.Resource.ConnectionStringExpression.GetValueAsync(cancellationToken))!,
+                authDb.Resource.DatabaseName,
+                (await authDbPassword.Resource.GetValueAsync(cancellationToken))!,
+                cancellationToken));
         return new GatewayInfrastructure(
             builder.CreateResourceBuilder<IResourceWithConnectionString>(redis.Resource),
             redis.Resource.PrimaryEndpoint,
             redisPasswords,
-            builder.CreateResourceBuilder<IResourceWithConnectionString>(authDb.Resource));
+            builder.CreateResourceBuilder<IResourceWithConnectionString>(authDb.Resource),
+            ReferenceExpression.Create(
+                $"Host={postgres.Resource.PrimaryEndpoint.Property(EndpointProperty.Host)};Port={postgres.Resource.PrimaryEndpoint.Property(EndpointProperty.Port)};Username={AuthDatabaseRole.Name};Password={authDbPassword.Resource};Database={authDb.Resource.DatabaseName}"));
     }
 
     private static GatewayInfrastructure AddExecutables(
@@ -72,7 +88,8 @@ internal static class InfrastructureExtensions
         InfrastructureOptions options,
         IResourceBuilder<ParameterResource> redisPassword,
         IReadOnlyDictionary<string, IResourceBuilder<ParameterResource>> redisPasswords,
-        IResourceBuilder<ParameterResource> postgresPassword)
+        IResourceBuilder<ParameterResource> postgresPassword,
+        IResourceBuilder<ParameterResource> authDbPassword)
     {
         var scripts = Path.Combine(builder.AppHostDirectory, "scripts");
 
@@ -114,6 +131,11 @@ internal static class InfrastructureExtensions
         builder.Eventing.Subscribe<ResourceReadyEvent>(postgres, async (@event, cancellationToken) =>
         {
             await PostgresDatabaseCreator.EnsureCreatedAsync(authDb, cancellationToken);
+            await AuthDatabaseRole.EnsureAsync(
+                (await postgres.ConnectionStringExpression.GetValueAsync(cancellationToken))!,
+                authDb.DatabaseName,
+                (await authDbPassword.Resource.GetValueAsync(cancellationToken))!,
+                cancellationToken);
             var notifications = @event.Services.GetRequiredService<ResourceNotificationService>();
             await notifications.PublishUpdateAsync(authDb, snapshot => snapshot with
             {
@@ -126,7 +148,9 @@ internal static class InfrastructureExtensions
             builder.CreateResourceBuilder<IResourceWithConnectionString>(redis),
             redis.PrimaryEndpoint,
             redisPasswords,
-            builder.CreateResourceBuilder<IResourceWithConnectionString>(authDb));
+            builder.CreateResourceBuilder<IResourceWithConnectionString>(authDb),
+            ReferenceExpression.Create(
+                $"Host={postgres.PrimaryEndpoint.Property(EndpointProperty.Host)};Port={postgres.PrimaryEndpoint.Property(EndpointProperty.Port)};Username={AuthDatabaseRole.Name};Password={authDbPassword.Resource};Database={authDb.DatabaseName}"));
     }
 
     private static string AddCheck(IDistributedApplicationBuilder builder, string resourceName, Func<IServiceProvider, IHealthCheck> factory)

@@ -30,7 +30,7 @@ public sealed class ManifestPublishTests
                 Assert.StartsWith("project.", TypeOf(resources, project), StringComparison.Ordinal);
             }
 
-            string[] secrets = ["redis-password", "postgres-password", "dashboard-operator-key", .. Gateway.Contracts.Redis.RedisUsers.All.Select(user => $"redis-{user.Name}-password")];
+            string[] secrets = ["redis-password", "postgres-password", "authdb-password", "dashboard-operator-key", .. Gateway.Contracts.Redis.RedisUsers.All.Select(user => $"redis-{user.Name}-password")];
             foreach (var secret in secrets)
             {
                 Assert.Equal("parameter.v0", TypeOf(resources, secret));
@@ -45,6 +45,11 @@ public sealed class ManifestPublishTests
                 Assert.Contains($"user={user},password={{redis-{user}-password.value}}", connection, StringComparison.Ordinal);
                 Assert.Contains($"--user {user} ", resources.GetProperty("redis").GetProperty("args")[1].GetString(), StringComparison.Ordinal);
             }
+
+            // The auth service connects as its own role, which the container creates on first start.
+            var authConnection = resources.GetProperty("auth").GetProperty("env").GetProperty("ConnectionStrings__authdb").GetString();
+            Assert.Contains("Username=gateway_auth;Password={authdb-password.value}", authConnection, StringComparison.Ordinal);
+            Assert.Equal("{authdb-password.value}", resources.GetProperty("postgres").GetProperty("env").GetProperty("AUTHDB_PASSWORD").GetString());
 
             // No secret value is written into the manifest itself.
             var text = await File.ReadAllTextAsync(manifestPath);

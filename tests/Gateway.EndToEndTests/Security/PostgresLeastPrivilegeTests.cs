@@ -1,0 +1,68 @@
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Gateway.EndToEndTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Gateway.EndToEndTests.Security;
+
+/// <summary>
+/// The auth service reaches PostgreSQL as its own role, which owns its schema and can do nothing
+/// beyond it: no new roles, no new databases, no privileges for itself.
+/// </summary>
+[Collection(GatewayAppCollection.Name)]
+public sealed class PostgresLeastPrivilegeTests(GatewayAppFixture fixture)
+{
+    private const string Role = "gateway_auth";
+    private const string InsufficientPrivilege = "42501";
+
+    [Fact]
+    public async Task TheAuthServicesRole_OwnsItsTables_ButCannotCreateRolesOrDatabases_NorRaiseItself()
+    {
+        await using var connection = await ConnectAsAuthRoleAsync();
+
+        // The service migrated its schema as this role (it owns what it created) ...
+        Assert.Equal(Role, await ScalarAsync<string>(connection, "SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'users'"));
+        Assert.Equal(Role, await ScalarAsync<string>(connection, "SELECT current_user"));
+        Assert.False(await ScalarAsync<bool>(connection, "SELECT rolsuper OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls FROM pg_roles WHERE rolname = current_user"));
+
+        // ... and is refused everything a leaked password could be used for beyond its data.
+        foreach (var statement in new[]
+        {
+            "CREATE ROLE intruder LOGIN PASSWORD 'x'",
+            "CREATE DATABASE intruder",
+            $"ALTER ROLE {Role} SUPERUSER",
+            $"ALTER ROLE {Role} CREATEROLE",
+            "COPY (SELECT 1) TO PROGRAM 'true'",
+        })
+        {
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, statement));
+            Assert.True(refused.SqlState == InsufficientPrivilege, $"{statement}: {refused.SqlState} {refused.MessageText}");
+        }
+    }
+
+    private async Task<NpgsqlConnection> ConnectAsAuthRoleAsync()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(await fixture.App.GetConnectionStringAsync("authdb"));
+        var model = fixture.App.Services.GetRequiredService<DistributedApplicationModel>();
+        var password = model.Resources.OfType<ParameterResource>().Single(p => p.Name == "authdb-password");
+        builder.Username = Role;
+        builder.Password = await password.GetValueAsync(CancellationToken.None);
+        builder.Pooling = false;
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
