@@ -102,6 +102,8 @@ internal static class ProjectExtensions
             return project;
         }
 
+        // 16 generated characters, above the auth service's 12-character minimum for new passwords
+        // (Auth:Passwords:MinLength); a shorter value set by hand stops the auth service at start-up.
         var password = builder.AddParameter(
             "demo-password", new GenerateParameterDefault { MinLength = 16, Special = false }, secret: true, persist: true);
         return project.WithEnvironment("Auth__Demo__Password", password);

@@ -57,6 +57,22 @@ internal sealed class AuthStore(NpgsqlDataSource dataSource)
             cancellationToken: cancellationToken));
     }
 
+    /// <summary>
+    /// Replaces a user's password hash by one of the same password at the current parameters,
+    /// unless it changed since it was read: the condition on the old value keeps a concurrent
+    /// change (another replica's upgrade, a future password change) from being overwritten.
+    /// False when nothing was replaced.
+    /// </summary>
+    public async Task<bool> ReplacePasswordHashAsync(Guid userId, string oldHash, string newHash, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET password_hash = @newHash, updated_at = now() WHERE id = @userId AND password_hash = @oldHash",
+            new { userId, oldHash, newHash },
+            cancellationToken: cancellationToken));
+        return rows == 1;
+    }
+
     public async Task InsertAccessTokenAsync(byte[] tokenHash, Guid userId, DateTime expiresAt, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -144,6 +160,40 @@ internal sealed class AuthStore(NpgsqlDataSource dataSource)
             new { keyId, userId },
             cancellationToken: cancellationToken));
         return exists ? [] : null;
+    }
+
+    /// <summary>
+    /// Deletes up to <paramref name="batchSize"/> access tokens that expired before
+    /// <paramref name="cutoff"/> (index <c>access_tokens_expires_at</c>); returns how many. Rows
+    /// another transaction holds (a logout revoking one) are skipped, not waited for, so the purge
+    /// never queues behind a request, and concurrent purges of several replicas take different rows.
+    /// </summary>
+    public async Task<int> DeleteExpiredAccessTokensAsync(DateTime cutoff, int batchSize, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            """
+            DELETE FROM access_tokens WHERE token_hash IN (
+                SELECT token_hash FROM access_tokens WHERE expires_at < @cutoff LIMIT @batchSize FOR UPDATE SKIP LOCKED)
+            """,
+            new { cutoff, batchSize },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Deletes up to <paramref name="batchSize"/> API keys revoked before <paramref name="cutoff"/>
+    /// (partial index <c>api_keys_revoked_at</c>); returns how many. Active keys are never touched.
+    /// </summary>
+    public async Task<int> DeleteRevokedApiKeysAsync(DateTime cutoff, int batchSize, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            """
+            DELETE FROM api_keys WHERE id IN (
+                SELECT id FROM api_keys WHERE revoked_at < @cutoff LIMIT @batchSize FOR UPDATE SKIP LOCKED)
+            """,
+            new { cutoff, batchSize },
+            cancellationToken: cancellationToken));
     }
 
     /// <summary>Moves a user to a plan. Null when the user does not exist; throws <see cref="UnknownPlanException"/>.</summary>

@@ -19,7 +19,11 @@ internal sealed partial class DatabaseInitializer(
     IOptions<AuthOptions> options,
     ILogger<DatabaseInitializer> logger) : BackgroundService, IHealthCheck
 {
+    private readonly TaskCompletionSource _initialized = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _ready;
+
+    /// <summary>Completes once the schema is migrated and the seed data is in place.</summary>
+    public Task Initialized => _initialized.Task;
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(_ready ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("Database schema not initialised yet."));
@@ -34,6 +38,7 @@ internal sealed partial class DatabaseInitializer(
                 await InitializeAsync(stoppingToken);
                 await credentials.WarmUpAsync(stoppingToken);
                 _ready = true;
+                _initialized.TrySetResult();
                 return;
             }
             catch (Exception ex) when (ex is NpgsqlException or TimeoutException && !stoppingToken.IsCancellationRequested)
@@ -54,6 +59,7 @@ internal sealed partial class DatabaseInitializer(
             await store.UpsertPlanAsync(RequestValidation.Plan(name, $"Auth:Plans:{name}"), limit.RequestsPerWindow, limit.WindowSeconds, cancellationToken);
         }
 
+        // Checked against Auth:Passwords at start-up (DemoPasswordValidation).
         if (options.Value.Demo.Password is { Length: > 0 } password)
         {
             await store.EnsureUserAsync("demo", "demo", await passwordHasher.HashAsync(password, cancellationToken), "free", ["user"], cancellationToken);

@@ -5,6 +5,7 @@ using Gateway.Auth.Security;
 using Grpc.AspNetCore.Server;
 using Grpc.AspNetCore.Server.Model;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Auth.Extensions;
 
@@ -14,6 +15,15 @@ internal static class ApplicationServiceExtensions
     {
         builder.Services.AddOptions<AuthOptions>()
             .BindConfiguration(AuthOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<PasswordPolicyOptions>()
+            .BindConfiguration(PasswordPolicyOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AuthOptions>, DemoPasswordValidation>();
+        builder.Services.AddOptions<TokenPurgeOptions>()
+            .BindConfiguration(TokenPurgeOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
@@ -65,6 +75,7 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton<DatabaseInitializer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DatabaseInitializer>());
         builder.Services.AddHealthChecks().AddCheck<DatabaseInitializer>("schema");
+        builder.Services.AddHostedService<TokenPurgeService>();
 
         builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ErrorMappingInterceptor>());
         // Message size limits are configuration ("Grpc" in appsettings.json): every field has a small

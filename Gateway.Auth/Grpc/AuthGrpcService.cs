@@ -6,6 +6,7 @@ using Gateway.Contracts.Credentials;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Gateway.Auth.Grpc;
 
@@ -19,6 +20,7 @@ internal sealed partial class AuthGrpcService(
     InvalidationPublisher invalidations,
     TimeProvider timeProvider,
     IOptionsMonitor<AuthOptions> options,
+    IOptions<PasswordPolicyOptions> passwordPolicy,
     ILogger<AuthGrpcService> logger) : AuthService.AuthServiceBase
 {
     private static readonly string[] DefaultRoles = ["user"];
@@ -26,7 +28,7 @@ internal sealed partial class AuthGrpcService(
     public override async Task<RegisterResponse> Register(RegisterRequest request, ServerCallContext context)
     {
         var userName = RequestValidation.NewUserName(request.UserName);
-        var password = RequestValidation.NewPassword(request.Password);
+        var password = RequestValidation.NewPassword(request.Password, passwordPolicy.Value);
         var cancellationToken = context.CancellationToken;
 
         var plan = options.CurrentValue.DefaultPlan;
@@ -44,7 +46,7 @@ internal sealed partial class AuthGrpcService(
     public override async Task<LoginResponse> Login(LoginRequest request, ServerCallContext context)
     {
         var userName = RequestValidation.ExistingUserName(request.UserName);
-        var password = RequestValidation.ExistingPassword(request.Password);
+        var password = RequestValidation.ExistingPassword(request.Password, passwordPolicy.Value.MaxLength);
         var clientAddress = RequestValidation.ClientAddress(request.ClientAddress);
         var normalized = RequestValidation.Normalize(userName);
         var cancellationToken = context.CancellationToken;
@@ -54,8 +56,8 @@ internal sealed partial class AuthGrpcService(
 
         // Unknown users are verified against a dummy hash: same work, same answer, same time.
         var user = await store.FindLoginAsync(normalized, cancellationToken);
-        var passwordMatches = await passwordHasher.VerifyAsync(password, user?.PasswordHash, cancellationToken);
-        if (user is null || !passwordMatches || user.Disabled)
+        var verification = await passwordHasher.VerifyAsync(password, user?.PasswordHash, cancellationToken);
+        if (user is null || verification == PasswordVerification.Failed || user.Disabled)
         {
             // The attempt stays counted (a disabled account's right password too: answering it
             // differently, or faster, would tell that the password is right).
@@ -70,6 +72,10 @@ internal sealed partial class AuthGrpcService(
         var token = CredentialFormat.NewAccessToken();
         var expiresAt = timeProvider.GetUtcNow().Add(options.CurrentValue.AccessTokenLifetime);
         await store.InsertAccessTokenAsync(CredentialFormat.Hash(token), user.Id, expiresAt.UtcDateTime, cancellationToken);
+        if (verification == PasswordVerification.SucceededRehashNeeded)
+        {
+            await UpgradePasswordHashAsync(user, password, cancellationToken);
+        }
 
         Log.LoggedIn(logger, user.Id);
         return new LoginResponse
@@ -178,6 +184,29 @@ internal sealed partial class AuthGrpcService(
         return new RevokeApiKeyResponse { Revoked = true };
     }
 
+    /// <summary>
+    /// Stores the hash of a password just verified against a hash with other parameters (a lower
+    /// iteration count, another algorithm), now that the password is at hand: the only moment an
+    /// upgrade is possible. Costs one more hash, at this login only. Best effort: the login has
+    /// succeeded, and a failed upgrade is tried again at the next one.
+    /// </summary>
+    private async Task UpgradePasswordHashAsync(LoginRow user, string password, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var upgraded = await passwordHasher.HashAsync(password, cancellationToken);
+            if (await store.ReplacePasswordHashAsync(user.Id, user.PasswordHash, upgraded, cancellationToken))
+            {
+                statistics.PasswordRehashed();
+                Log.PasswordRehashed(logger, user.Id);
+            }
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            Log.PasswordRehashFailed(logger, user.Id, ex.GetType().Name);
+        }
+    }
+
     private static ApiKeyInfo ToInfo(ApiKeyRow row)
     {
         var info = new ApiKeyInfo
@@ -206,6 +235,12 @@ internal sealed partial class AuthGrpcService(
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Failed login")]
         public static partial void LoginFailed(ILogger logger);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId}'s password hash upgraded to the current parameters")]
+        public static partial void PasswordRehashed(ILogger logger, Guid userId);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}'s password hash could not be upgraded ({ExceptionType}); trying again at the next login")]
+        public static partial void PasswordRehashFailed(ILogger logger, Guid userId, string exceptionType);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} created API key {KeyId}")]
         public static partial void ApiKeyCreated(ILogger logger, Guid userId, Guid keyId);

@@ -12,8 +12,6 @@ internal static class RequestValidation
 {
     public const int MinUserNameLength = 3;
     public const int MaxUserNameLength = 64;
-    public const int MinPasswordLength = 8;
-    public const int MaxPasswordLength = 128;
     public const int MaxKeyNameLength = 64;
     public const int MaxClientAddressLength = 64;
 
@@ -40,16 +38,26 @@ internal static class RequestValidation
         return value;
     }
 
-    /// <summary>A new password: 8-128 characters, valid UTF-8, no control characters.</summary>
-    public static string NewPassword(string value, string field = "password")
+    /// <summary>
+    /// A new password: as long as <paramref name="policy"/> says (in code points), valid UTF-8, no
+    /// control characters.
+    /// </summary>
+    public static string NewPassword(string value, PasswordPolicyOptions policy, string field = "password")
     {
         Required(value, field);
-        if (value.Length is < MinPasswordLength or > MaxPasswordLength)
+        return NewPasswordProblem(value, policy) is { } problem ? throw Invalid(field, problem) : value;
+    }
+
+    /// <summary>Why <paramref name="value"/> cannot be set as a password, or null when it can.</summary>
+    public static string? NewPasswordProblem(string value, PasswordPolicyOptions policy)
+    {
+        var length = CodePoints(value, policy.MaxLength);
+        if (length < policy.MinLength)
         {
-            throw Invalid(field, $"must be {MinPasswordLength}-{MaxPasswordLength} characters");
+            return $"must be at least {policy.MinLength} characters";
         }
 
-        return Text(value, field);
+        return length > policy.MaxLength ? $"must be at most {policy.MaxLength} characters" : TextProblem(value);
     }
 
     /// <summary>A login's user name: only the limits, so a login never says more than "no".</summary>
@@ -59,10 +67,14 @@ internal static class RequestValidation
         return value.Length > MaxUserNameLength ? throw Invalid(field, $"must be at most {MaxUserNameLength} characters") : Text(value, field);
     }
 
-    public static string ExistingPassword(string value, string field = "password")
+    /// <summary>
+    /// A login's password: only the maximum, so that passwords set under an older, shorter minimum
+    /// still sign in (and a login never says more than "no").
+    /// </summary>
+    public static string ExistingPassword(string value, int maxLength, string field = "password")
     {
         Required(value, field);
-        return value.Length > MaxPasswordLength ? throw Invalid(field, $"must be at most {MaxPasswordLength} characters") : Text(value, field);
+        return CodePoints(value, maxLength) > maxLength ? throw Invalid(field, $"must be at most {maxLength} characters") : Text(value, field);
     }
 
     /// <summary>An access token or API key as presented.</summary>
@@ -122,23 +134,46 @@ internal static class RequestValidation
         }
     }
 
-    private static string Text(string value, string field)
+    private static string Text(string value, string field) =>
+        TextProblem(value) is { } problem ? throw Invalid(field, problem) : value;
+
+    private static string? TextProblem(string value)
     {
         // Protobuf decodes invalid UTF-8 to U+FFFD, and a lone surrogate enumerates as U+FFFD too.
         foreach (var rune in value.EnumerateRunes())
         {
             if (rune == System.Text.Rune.ReplacementChar)
             {
-                throw Invalid(field, "must be valid UTF-8");
+                return "must be valid UTF-8";
             }
 
             if (System.Text.Rune.IsControl(rune))
             {
-                throw Invalid(field, "must not contain control characters");
+                return "must not contain control characters";
             }
         }
 
-        return value;
+        return null;
+    }
+
+    /// <summary>
+    /// Unicode code points in <paramref name="value"/>, or <c>int.MaxValue</c> when it cannot be
+    /// within <paramref name="max"/> (a code point is at most two UTF-16 units): a 10 KB value is not counted.
+    /// </summary>
+    private static int CodePoints(string value, int max)
+    {
+        if (value.Length > 2 * max)
+        {
+            return int.MaxValue;
+        }
+
+        var count = 0;
+        foreach (var _ in value.EnumerateRunes())
+        {
+            count++;
+        }
+
+        return count;
     }
 
     public static RpcException Invalid(string field, string message) =>

@@ -12,6 +12,8 @@ internal sealed class AuthStatistics
 
     private readonly Counter<long> _logins;
     private readonly Counter<long> _verifications;
+    private readonly Counter<long> _rehashes;
+    private readonly Counter<long> _purged;
     private long _loginCount;
     private long _succeeded;
     private long _throttled;
@@ -22,6 +24,8 @@ internal sealed class AuthStatistics
         var meter = meterFactory.Create(MeterName);
         _logins = meter.CreateCounter<long>("gateway.auth.logins", "{login}", "Logins answered, by outcome (succeeded, failed, throttled).");
         _verifications = meter.CreateCounter<long>("gateway.auth.password_verifications", "{hash}", "Password hashes computed to check a login.");
+        _rehashes = meter.CreateCounter<long>("gateway.auth.password_rehashes", "{hash}", "Stored password hashes upgraded to the current parameters at a login.");
+        _purged = meter.CreateCounter<long>("gateway.auth.purged_rows", "{row}", "Expired access tokens and revoked API keys deleted by the purge job, by table.");
     }
 
     public void LoginAnswered(bool succeeded)
@@ -46,6 +50,16 @@ internal sealed class AuthStatistics
     {
         Interlocked.Increment(ref _verificationCount);
         _verifications.Add(1);
+    }
+
+    public void PasswordRehashed() => _rehashes.Add(1);
+
+    public void RowsPurged(string table, long rows)
+    {
+        if (rows > 0)
+        {
+            _purged.Add(rows, new KeyValuePair<string, object?>("table", table));
+        }
     }
 
     public V1.AuthStats Read() => new()

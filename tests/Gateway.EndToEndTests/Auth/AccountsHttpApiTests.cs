@@ -72,6 +72,9 @@ public sealed class AccountsHttpApiTests(GatewayAppFixture fixture) : IDisposabl
         using var invalid = await PostAsync("/auth/register", new { userName = "a", password });
         var invalidProblem = await AssertProblemAsync(invalid, HttpStatusCode.BadRequest);
         Assert.StartsWith("user_name:", invalidProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        using var shortPassword = await PostAsync("/auth/register", new { userName = AuthClients.NewUserName(), password = "eleven-char" });
+        var shortProblem = await AssertProblemAsync(shortPassword, HttpStatusCode.BadRequest);
+        Assert.Equal("password: must be at least 12 characters", shortProblem.GetProperty("detail").GetString());
 
         // ALREADY_EXISTS → 409.
         using var duplicate = await PostAsync("/auth/register", new { userName, password });

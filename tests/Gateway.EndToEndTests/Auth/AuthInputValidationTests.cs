@@ -17,16 +17,17 @@ public sealed class AuthInputValidationTests(GatewayAppFixture fixture) : IDispo
 
     public static TheoryData<string, string, string> RegisterCases() => new()
     {
-        { "empty user name", "", "password-1" },
-        { "10 KB user name", TenKilobytes, "password-1" },
-        { "SQL meta user name", SqlMeta, "password-1" },
-        { "control character in user name", "bad\u0001name", "password-1" },
-        { "too short user name", "ab", "password-1" },
+        { "empty user name", "", "password-0001" },
+        { "10 KB user name", TenKilobytes, "password-0001" },
+        { "SQL meta user name", SqlMeta, "password-0001" },
+        { "control character in user name", "bad\u0001name", "password-0001" },
+        { "too short user name", "ab", "password-0001" },
         { "empty password", "valid-name", "" },
         { "short password", "valid-name", "short" },
+        { "11-character password", "valid-name", "password-11" },
         { "10 KB password", "valid-name", TenKilobytes },
-        { "control character in password", "valid-name", "pass\u0000word-1" },
-        { "lone surrogate in password", "valid-name", "password-\uD800" },
+        { "control character in password", "valid-name", "pass\u0000word-0001" },
+        { "lone surrogate in password", "valid-name", "password-001\uD800" },
     };
 
     [Theory]
@@ -38,6 +39,21 @@ public sealed class AuthInputValidationTests(GatewayAppFixture fixture) : IDispo
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Matches("^(user_name|password): ", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Register_ElevenCharacterPassword_InvalidArgumentSayingTheMinimum_TwelveRegistersAndSignsIn()
+    {
+        var userName = AuthClients.NewUserName();
+
+        var error = await AuthClients.ThrowsRpcAsync(() => _clients.Auth.RegisterAsync(
+            new RegisterRequest { UserName = userName, Password = "eleven-char" }, deadline: AuthClients.Deadline()).ResponseAsync);
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Equal("password: must be at least 12 characters", error.Status.Detail);
+
+        await _clients.Auth.RegisterAsync(new RegisterRequest { UserName = userName, Password = "twelve-chars" }, deadline: AuthClients.Deadline());
+        var login = await _clients.Auth.LoginAsync(new LoginRequest { UserName = userName, Password = "twelve-chars" }, deadline: AuthClients.Deadline());
+        Assert.StartsWith("gw_at_", login.AccessToken, StringComparison.Ordinal);
     }
 
     [Fact]

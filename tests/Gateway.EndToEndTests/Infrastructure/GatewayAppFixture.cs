@@ -80,6 +80,8 @@ public sealed class GatewayAppFixture : IAsyncLifetime
         var auth = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "auth");
         builder.CreateResourceBuilder(auth)
             .WithEnvironment("Auth__LoginThrottle__BackoffBase", "00:00:05")
+            // A purge every second (shipped: hourly), so TokenPurgeTests see a row go within seconds.
+            .WithEnvironment("Auth__TokenPurge__Interval", "00:00:01")
             .WithEnvironment("Auth__Plans__free__RequestsPerWindow", "1000000")
             .WithEnvironment("Auth__Plans__tiny__RequestsPerWindow", TinyPlanLimit.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("Auth__Plans__tiny__WindowSeconds", TinyPlanWindowSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));

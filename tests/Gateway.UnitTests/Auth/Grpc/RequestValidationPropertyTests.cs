@@ -1,5 +1,6 @@
 using System.Text;
 using CsCheck;
+using Gateway.Auth;
 using Grpc.Core;
 using RequestValidation = Gateway.Auth.Grpc.RequestValidation;
 
@@ -17,12 +18,14 @@ public sealed class RequestValidationPropertyTests
         (1, Gen.Char[' ', '~'].Array[0, 140].Select(a => new string(a))),
         (1, Gen.Int[0, 400].Select(n => new string('v', n))));
 
+    private static readonly PasswordPolicyOptions Policy = new();
+
     private static readonly (string Field, Func<string, object> Validate)[] Validators =
     [
         ("user_name", v => RequestValidation.NewUserName(v)),
-        ("password", v => RequestValidation.NewPassword(v)),
+        ("password", v => RequestValidation.NewPassword(v, Policy)),
         ("user_name", v => RequestValidation.ExistingUserName(v)),
-        ("password", v => RequestValidation.ExistingPassword(v)),
+        ("password", v => RequestValidation.ExistingPassword(v, Policy.MaxLength)),
         ("credential", v => RequestValidation.Credential(v, "credential")),
         ("name", v => RequestValidation.KeyName(v)),
         ("client_address", v => RequestValidation.ClientAddress(v)),
@@ -63,9 +66,9 @@ public sealed class RequestValidationPropertyTests
                 Assert.All(value, c => Assert.True(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'));
             }
 
-            if (Accepts(() => RequestValidation.NewPassword(value)))
+            if (Accepts(() => RequestValidation.NewPassword(value, Policy)))
             {
-                Assert.InRange(value.Length, RequestValidation.MinPasswordLength, RequestValidation.MaxPasswordLength);
+                Assert.InRange(value.EnumerateRunes().Count(), Policy.MinLength, Policy.MaxLength);
                 AssertCleanText(value);
             }
 

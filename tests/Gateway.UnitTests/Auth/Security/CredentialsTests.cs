@@ -63,9 +63,9 @@ public sealed class CredentialsTests
         Assert.StartsWith("pbkdf2-sha256$600000$", first, StringComparison.Ordinal);
         Assert.NotEqual(first, second); // salted
         Assert.DoesNotContain("correct horse battery", first, StringComparison.Ordinal);
-        Assert.True(await hasher.VerifyAsync("correct horse battery", first, CancellationToken.None));
-        Assert.False(await hasher.VerifyAsync("correct horse batterY", first, CancellationToken.None));
-        Assert.False(await hasher.VerifyAsync("correct horse battery", null, CancellationToken.None));
-        Assert.False(await hasher.VerifyAsync("correct horse battery", "garbage", CancellationToken.None));
+        Assert.Equal(PasswordVerification.Succeeded, await hasher.VerifyAsync("correct horse battery", first, CancellationToken.None));
+        Assert.Equal(PasswordVerification.Failed, await hasher.VerifyAsync("correct horse batterY", first, CancellationToken.None));
+        Assert.Equal(PasswordVerification.Failed, await hasher.VerifyAsync("correct horse battery", null, CancellationToken.None));
+        Assert.Equal(PasswordVerification.Failed, await hasher.VerifyAsync("correct horse battery", "garbage", CancellationToken.None));
     }
 }
