@@ -83,7 +83,7 @@ internal sealed partial class InvalidationSubscriber(
     }
 
     /// <summary>Reads the last number given out and acts on what it says.</summary>
-    internal async Task CheckSequenceAsync()
+    private async Task CheckSequenceAsync()
     {
         if (_subscribed)
         {
@@ -173,8 +173,9 @@ internal sealed partial class InvalidationSubscriber(
     {
         if (e.ConnectionType == ConnectionType.Subscription)
         {
-            // Back in step only once the numbering says nothing was missed meanwhile.
-            _ = CheckSequenceAsync();
+            // Back in step only once the next reading says nothing was missed meanwhile (a reading
+            // here, right beside the timer's, could take a message still on its way for a gap).
+            Log.SubscriptionRestored(logger);
         }
     }
 
@@ -182,6 +183,9 @@ internal sealed partial class InvalidationSubscriber(
     {
         [LoggerMessage(Level = LogLevel.Warning, Message = "Auth invalidation subscription lost ({FailureType}); cached answers now expire quickly")]
         public static partial void SubscriptionLost(ILogger logger, string failureType);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Auth invalidation subscription restored; in step again once the numbering confirms nothing was missed")]
+        public static partial void SubscriptionRestored(ILogger logger);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "Auth invalidations in step at number {Sequence}")]
         public static partial void InStep(ILogger logger, long sequence);
