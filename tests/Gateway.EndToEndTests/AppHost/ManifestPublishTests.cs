@@ -37,6 +37,10 @@ public sealed class ManifestPublishTests
                 Assert.True(input.GetProperty("secret").GetBoolean(), $"{secret} must be a secret input");
             }
 
+            // The proxy's AllowedHosts is the deployer's to give (no '*' default when published).
+            Assert.Equal("parameter.v0", TypeOf(resources, "proxy-allowed-hosts"));
+            Assert.Equal("{proxy-allowed-hosts.value}", resources.GetProperty("proxy").GetProperty("env").GetProperty("AllowedHosts").GetString());
+
             // No secret value is written into the manifest itself.
             var text = await File.ReadAllTextAsync(manifestPath);
             Assert.Contains("{redis-password.value}", text, StringComparison.Ordinal);
