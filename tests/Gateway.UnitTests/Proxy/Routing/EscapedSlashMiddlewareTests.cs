@@ -70,6 +70,28 @@ public sealed class EscapedSlashMiddlewareTests
         Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
     }
 
+    /// <summary>The check runs on every request: on an ordinary path it allocates nothing.</summary>
+    [Fact]
+    public void InvokeAsync_PlainPath_AllocatesNothing()
+    {
+        var services = new ServiceCollection().AddLogging().AddProblemDetails().BuildServiceProvider();
+        var context = new DefaultHttpContext { RequestServices = services };
+        context.Features.Get<IHttpRequestFeature>()!.RawTarget = "/public/some/longer/path%20with%2Eescapes?q=%2F";
+        var middleware = new EscapedSlashMiddleware(
+            _ => Task.CompletedTask,
+            new StaticOptionsMonitor<RoutingOptions>(new RoutingOptions()),
+            services.GetRequiredService<IProblemDetailsService>());
+        Assert.True(middleware.InvokeAsync(context).IsCompletedSuccessfully); // warm-up
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            _ = middleware.InvokeAsync(context);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Fact]
     public async Task InvokeAsync_Keep_PassedOn()
     {
