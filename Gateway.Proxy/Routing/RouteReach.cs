@@ -94,9 +94,14 @@ internal sealed class RouteReach
             return ([PathShape.Everything], values); // No path: the route matches any path.
         }
 
+        if (TryParse(path) is not { } pattern)
+        {
+            return ([PathShape.Everything], values); // YARP refuses the route with its own message.
+        }
+
         var shapes = new List<List<PathSegment>> { new() };
         var openTail = false;
-        foreach (var segment in RoutePatternFactory.Parse(path).PathSegments)
+        foreach (var segment in pattern.PathSegments)
         {
             if (segment.IsSimple && segment.Parts[0] is RoutePatternLiteralPart literal)
             {
@@ -138,8 +143,13 @@ internal sealed class RouteReach
     /// </summary>
     private static IReadOnlyList<PathShape> BindPattern(string pattern, Dictionary<string, ValueKind> values)
     {
+        if (TryParse(pattern) is not { } parsed)
+        {
+            return [PathShape.Everything]; // YARP refuses the transform with its own message.
+        }
+
         var shapes = new List<List<PathSegment>> { new() };
-        foreach (var segment in RoutePatternFactory.Parse(pattern).PathSegments)
+        foreach (var segment in parsed.PathSegments)
         {
             if (segment.IsSimple && segment.Parts[0] is RoutePatternLiteralPart literal)
             {
@@ -167,6 +177,18 @@ internal sealed class RouteReach
         }
 
         return [.. shapes.Select(s => new PathShape(s, openTail: false))];
+    }
+
+    private static RoutePattern? TryParse(string pattern)
+    {
+        try
+        {
+            return RoutePatternFactory.Parse(pattern);
+        }
+        catch (RoutePatternException)
+        {
+            return null;
+        }
     }
 
     private enum ValueKind

@@ -30,6 +30,8 @@ public sealed class RouteReachTests
         { "path-neutral transform: unchanged", "/public/{**rest}", [("RequestHeader", "X-A")], ["/public/x"], ["/admin/x"] },
         { "no Match.Path: every path", null, [], ["/", "/admin/x"], [] },
         { "literal route", "/status", [], ["/status", "/Status"], ["/status/x", "/"] },
+        { "invalid Match.Path (YARP refuses it): anything", "/x/{", [], ["/admin/x"], [] },
+        { "invalid PathPattern (YARP refuses it): anything", "/x/{**rest}", [("PathPattern", "/api/{rest")], ["/admin/x"], [] },
     };
 
     [Theory]
