@@ -6,6 +6,9 @@ namespace Gateway.AppHost;
 
 internal static class ProjectExtensions
 {
+    /// <summary>The proxy's run-mode host names (as in its appsettings.json).</summary>
+    public const string LoopbackHosts = "localhost;*.localhost;127.0.0.1;[::1]";
+
     /// <summary>
     /// In run mode, puts the project's <c>http</c> endpoint on the fixed port configured under
     /// <paramref name="portKey"/>, so users have one stable URL in front of every replica. Tests
@@ -107,6 +110,27 @@ internal static class ProjectExtensions
         var password = builder.AddParameter(
             "demo-password", new GenerateParameterDefault { MinLength = 16, Special = false }, secret: true, persist: true);
         return project.WithEnvironment("Auth__Demo__Password", password);
+    }
+
+    /// <summary>
+    /// The proxy's <c>AllowedHosts</c> (host names it answers to; a refused <c>Host</c> gets a 400
+    /// problem, the health endpoints answer any). Run mode: the proxy's own default, the loopback
+    /// names Aspire serves it on (<c>localhost</c>, <c>*.localhost</c>, <c>127.0.0.1</c>, <c>[::1]</c>),
+    /// plus <c>Gateway:ProxyAllowedHosts</c> when set (e.g. a LAN name). Publish mode: the
+    /// parameter <c>proxy-allowed-hosts</c> (the deployment's public host names, ';'-separated),
+    /// which the deployer must supply: there is no safe guess for it.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithAllowedHosts(
+        this IResourceBuilder<ProjectResource> project, IDistributedApplicationBuilder builder)
+    {
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            return project.WithEnvironment("AllowedHosts", builder.AddParameter("proxy-allowed-hosts"));
+        }
+
+        return builder.Configuration["Gateway:ProxyAllowedHosts"] is { Length: > 0 } extra
+            ? project.WithEnvironment("AllowedHosts", $"{LoopbackHosts};{extra}")
+            : project;
     }
 
     /// <summary>

@@ -294,7 +294,8 @@ http {
     location /public/ {
       proxy_http_version 1.1;
       proxy_set_header Connection "";
-      proxy_pass http://backend/api/;
+      # As the gateway's own anonymous route: into the sample API's /public space, not /api.
+      proxy_pass http://backend;
     }
     location = /_auth {
       internal;

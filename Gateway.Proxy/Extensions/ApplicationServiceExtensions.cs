@@ -2,8 +2,10 @@ using Gateway.Proxy.AuthClients;
 using Gateway.Proxy.Authentication;
 using Gateway.Proxy.Authorization;
 using Gateway.Proxy.Forwarding;
+using Gateway.Proxy.Hosts;
 using Gateway.Proxy.Limits;
 using Gateway.Proxy.RateLimiting;
+using Gateway.Proxy.Routing;
 using Gateway.Proxy.Telemetry;
 
 namespace Gateway.Proxy.Extensions;
@@ -30,6 +32,11 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton<RetryBudget>();
         builder.AddGatewayRateLimiting();
         builder.AddRequestLimits();
+        builder.AddGatewayHostFiltering();
+        builder.Services.AddOptions<ForwardingOptions>()
+            .BindConfiguration(ForwardingOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
 
         var kestrelLimits = builder.Configuration.GetSection("Kestrel:Limits");
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel =>
@@ -52,6 +59,8 @@ internal static class ApplicationServiceExtensions
                 // told an encoding, which made such a request a 502. Forward the same bytes instead
                 // (a cluster's own HttpRequest.RequestHeaderEncoding still wins).
                 handler.RequestHeaderEncodingSelector ??= (_, _) => System.Text.Encoding.UTF8);
+        // After LoadFromConfig: wraps its provider with the route overlap check.
+        builder.AddGatewayRouting();
 
         // YARP's passive check judges a destination on its failure rate over DetectionWindowSize
         // (default 60 s), also on the first request after the reactivation period (10 s in our
@@ -67,12 +76,19 @@ internal static class ApplicationServiceExtensions
 
     /// <summary>
     /// Every error the gateway produces itself (including YARP's bare 502/504) becomes an
-    /// RFC 9457 problem details body.
+    /// RFC 9457 problem details body; then host filtering (<c>AllowedHosts</c>), so that a refused
+    /// <c>Host</c> is a 400 problem too.
     /// </summary>
-    public static WebApplication UseGatewayErrors(this WebApplication app) => app.UseProblemDetailsErrors();
+    public static WebApplication UseGatewayErrors(this WebApplication app)
+    {
+        app.UseProblemDetailsErrors();
+        app.UseGatewayHostFiltering();
+        return app;
+    }
 
     /// <summary>
-    /// Telemetry outermost; then the body size limit (an oversize request costs no lookup, no quota
+    /// Telemetry outermost; then the escaped-slash check (a path a backend could read differently
+    /// from the gateway is refused before anything else looks at it); then the body size limit (an oversize request costs no lookup, no quota
     /// and reaches no backend); then authentication (a cache lookup), so rate limits can key on the
     /// caller; then rate limiting, before authorization, so that requests with bad credentials
     /// are limited per client address too; then authorization. YARP routes name their policies.
@@ -80,6 +96,7 @@ internal static class ApplicationServiceExtensions
     public static WebApplication UseGatewayPipeline(this WebApplication app)
     {
         app.UseGatewayTelemetry();
+        app.UseEscapedSlashCheck();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseGatewayAuthentication();
         app.UseRateLimiter();

@@ -1,5 +1,7 @@
+using System.Collections.Frozen;
 using Gateway.Proxy.Authentication;
 using Gateway.ServiceDefaults.ClientAddresses;
+using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Transforms;
 using Yarp.ReverseProxy.Transforms.Builder;
 
@@ -14,14 +16,19 @@ namespace Gateway.Proxy.Forwarding;
 /// <item><c>X-User-Id</c>, <c>X-User-Name</c>, <c>X-User-Plan</c>, <c>X-User-Roles</c> are set for an authenticated caller.</item>
 /// <item><c>Authorization</c> and <c>X-Api-Key</c> are not forwarded unless the route's metadata
 /// says <c>ForwardCredentials: true</c>.</item>
-/// <item><c>X-Forwarded-For</c> is the socket address, or the incoming chain plus the socket
-/// address when the peer is a trusted proxy. <c>X-Forwarded-Proto</c>/<c>-Host</c> are the gateway's
-/// own unless a trusted proxy sent them; every other client-sent <c>X-Forwarded-*</c>,
-/// <c>Forwarded</c> and <c>X-Real-IP</c> is dropped.</item>
+/// <item><c>X-Forwarded-For</c> is the one client address the gateway resolved (the socket address,
+/// or from a trusted proxy the right-most untrusted entry of its chain: never entries a client put
+/// in front). <c>X-Forwarded-Proto</c>/<c>-Host</c> are the gateway's own unless a trusted proxy
+/// sent them; every other client-sent <c>X-Forwarded-*</c>, <c>Forwarded</c> and <c>X-Real-IP</c> is
+/// dropped.</item>
+/// <item>The headers of <see cref="ForwardingOptions.EffectiveStripHeaders"/> (other client-address
+/// claims, URL rewrite and method override headers) are dropped.</item>
 /// </list>
 /// </summary>
-internal sealed class IdentityTransformProvider(ClientAddressResolver clients) : ITransformProvider
+internal sealed class IdentityTransformProvider(ClientAddressResolver clients, IOptions<ForwardingOptions> options) : ITransformProvider
 {
+    private readonly FrozenSet<string> _stripped = options.Value.EffectiveStripHeaders().ToFrozenSet(HeaderNameComparer.Instance);
+
     public const string UserIdHeader = "X-User-Id";
     public const string UserNameHeader = "X-User-Name";
     public const string UserPlanHeader = "X-User-Plan";
@@ -73,16 +80,16 @@ internal sealed class IdentityTransformProvider(ClientAddressResolver clients) :
 
     /// <summary>
     /// Drops what YARP copied from the client that only the gateway may say: identity headers
-    /// (<see cref="IsGatewayOwned"/>) and proxy-chain headers (<see cref="IsForwardingHeader"/>, set
-    /// again by <see cref="SetForwardedFor"/>). A client rarely sends any, so the copied headers are
+    /// (<see cref="IsGatewayOwned"/>), proxy-chain headers (<see cref="IsForwardingHeader"/>, set
+    /// again by <see cref="SetForwardedFor"/>) and the configured strip list. A client rarely sends any, so the copied headers are
     /// first only looked at (a struct enumerator: no allocation) and collected only when one is found.
     /// </summary>
-    private static void RemoveClientSentGatewayHeaders(System.Net.Http.Headers.HttpRequestHeaders outgoing)
+    private void RemoveClientSentGatewayHeaders(System.Net.Http.Headers.HttpRequestHeaders outgoing)
     {
         List<string>? found = null;
         foreach (var header in outgoing.NonValidated)
         {
-            if (IsGatewayOwned(header.Key) || IsForwardingHeader(header.Key))
+            if (IsGatewayOwned(header.Key) || IsForwardingHeader(header.Key) || _stripped.Contains(header.Key))
             {
                 (found ??= []).Add(header.Key);
             }
@@ -141,27 +148,23 @@ internal sealed class IdentityTransformProvider(ClientAddressResolver clients) :
         var request = transform.HttpContext.Request;
         var remote = transform.HttpContext.Connection.RemoteIpAddress;
         var socket = remote is { IsIPv4MappedToIPv6: true } ? remote.MapToIPv4() : remote;
-        var trusted = socket is not null && clients.IsTrusted(socket);
-
-        var incomingFor = request.Headers["X-Forwarded-For"];
-        var incomingProto = request.Headers["X-Forwarded-Proto"];
-        var incomingHost = request.Headers["X-Forwarded-Host"];
 
         // The client's own proxy-chain headers are gone (RemoveClientSentGatewayHeaders): otherwise
         // a client could claim https, another host, a path prefix or a client address (X-Real-IP,
         // X_Forwarded_For, Forwarded) to the backend.
-        if (socket is null)
+        if (socket is null || clients.Resolve(transform.HttpContext) is not { } client)
         {
             return;
         }
 
-        var value = socket.ToString();
-        if (trusted && incomingFor.Count > 0)
-        {
-            value = string.Join(", ", [.. incomingFor, value]);
-        }
+        // Only the address the gateway itself decided on (what its limits and logs use): entries
+        // in front of it are whatever the client wrote, and a backend reading the left-most entry
+        // (a common default) would believe them.
+        outgoing.TryAddWithoutValidation("X-Forwarded-For", client.ToString());
 
-        outgoing.TryAddWithoutValidation("X-Forwarded-For", value);
+        var trusted = clients.IsTrusted(socket);
+        var incomingProto = request.Headers["X-Forwarded-Proto"];
+        var incomingHost = request.Headers["X-Forwarded-Host"];
         outgoing.TryAddWithoutValidation("X-Forwarded-Proto", trusted && incomingProto.Count > 0 ? incomingProto.ToString() : request.Scheme);
         outgoing.TryAddWithoutValidation("X-Forwarded-Host", trusted && incomingHost.Count > 0 ? incomingHost.ToString() : request.Host.Value);
     }

@@ -11,10 +11,37 @@ internal static class SampleApi
     // Identifies the replica in responses, so tests and users can see load balancing.
     private static readonly string Instance = $"{Environment.MachineName}:{Environment.ProcessId}";
 
+    /// <summary>
+    /// One path space per gateway authorization policy (<c>/public</c> anonymous, <c>/api</c>
+    /// authenticated, <c>/pro</c> pro plan, <c>/admin</c> admin role), each serving the same
+    /// endpoints: the gateway forwards each route to its own space only, so what a policy guards
+    /// cannot be reached through another route (and the echo shows which space a request reached).
+    /// </summary>
+    public static readonly string[] PathSpaces = ["/public", "/api", "/pro", "/admin"];
+
     public static IEndpointRouteBuilder MapSampleApi(this IEndpointRouteBuilder app)
     {
         var chaos = app.ServiceProvider.GetRequiredService<Chaos>();
-        var api = app.MapGroup("/api");
+        foreach (var space in PathSpaces)
+        {
+            MapSpace(app.MapGroup(space), chaos);
+        }
+
+        // Chaos switch: while unhealthy, /health answers 503 and every call in a path space 500, so
+        // the gateway's health checks can be seen taking this destination out of rotation and back.
+        // Outside the path spaces on purpose: the gateway's routes reach only those, so clients
+        // cannot flip it.
+        app.MapPut("/chaos", (ChaosBody body) =>
+        {
+            chaos.Healthy = body.Healthy;
+            return TypedResults.Ok(new ChaosBody(chaos.Healthy));
+        });
+
+        return app;
+    }
+
+    private static void MapSpace(RouteGroupBuilder api, Chaos chaos)
+    {
         api.AddEndpointFilter(async (context, next) =>
             chaos.Healthy
                 ? await next(context)
@@ -26,6 +53,7 @@ internal static class SampleApi
         api.MapGet("/echo", (HttpRequest request) => TypedResults.Ok(new EchoResponse(
             request.Method,
             request.Path.Value ?? "/",
+            request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? string.Empty,
             request.QueryString.Value ?? string.Empty,
             request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
             request.HttpContext.Connection.RemoteIpAddress?.ToString(),
@@ -52,17 +80,6 @@ internal static class SampleApi
                 ? TypedResults.Problem(detail: "'status' must be an HTTP error status (400-599).", statusCode: StatusCodes.Status400BadRequest)
                 : TypedResults.Problem(detail: $"Failure requested with status {code}.", statusCode: code);
         });
-
-        // Chaos switch: while unhealthy, /health answers 503 and every /api call 500, so the
-        // gateway's health checks can be seen taking this destination out of rotation and back.
-        // Outside /api on purpose: the gateway's routes only reach /api, so clients cannot flip it.
-        app.MapPut("/chaos", (ChaosBody body) =>
-        {
-            chaos.Healthy = body.Healthy;
-            return TypedResults.Ok(new ChaosBody(chaos.Healthy));
-        });
-
-        return app;
     }
 
     private sealed record ChaosBody(bool Healthy);
@@ -70,7 +87,7 @@ internal static class SampleApi
     private sealed record HelloResponse(string Message, string Instance, DateTimeOffset Time);
 
     private sealed record EchoResponse(
-        string Method, string Path, string Query, Dictionary<string, string> Headers, string? RemoteAddress, string Instance);
+        string Method, string Path, string RawTarget, string Query, Dictionary<string, string> Headers, string? RemoteAddress, string Instance);
 
     private sealed record SlowResponse(int DelayMilliseconds, string Instance);
 }

@@ -51,6 +51,10 @@ public sealed class ManifestPublishTests
             Assert.Contains("Username=gateway_auth;Password={authdb-password.value}", authConnection, StringComparison.Ordinal);
             Assert.Equal("{authdb-password.value}", resources.GetProperty("postgres").GetProperty("env").GetProperty("AUTHDB_PASSWORD").GetString());
 
+            // The proxy's AllowedHosts is the deployer's to give (no '*' default when published).
+            Assert.Equal("parameter.v0", TypeOf(resources, "proxy-allowed-hosts"));
+            Assert.Equal("{proxy-allowed-hosts.value}", resources.GetProperty("proxy").GetProperty("env").GetProperty("AllowedHosts").GetString());
+
             // No secret value is written into the manifest itself.
             var text = await File.ReadAllTextAsync(manifestPath);
             Assert.Contains("{redis-password.value}", text, StringComparison.Ordinal);

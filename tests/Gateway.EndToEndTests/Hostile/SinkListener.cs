@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -6,13 +7,15 @@ namespace Gateway.EndToEndTests.Hostile;
 
 /// <summary>
 /// A stand-in backend on the fixture's sink port: counts the request heads the proxy forwards and
-/// answers each complete request with a small 200, so a test can prove that a rejected request never left the proxy.
+/// answers each complete request with a small 200, so a test can prove that a rejected request never left the proxy,
+/// and keeps each request head (request line and headers, exactly as forwarded).
 /// </summary>
 public sealed class SinkListener : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
+    private readonly ConcurrentQueue<string> _heads = new();
     private int _requests;
     private int _completeBodies;
 
@@ -25,6 +28,9 @@ public sealed class SinkListener : IAsyncDisposable
 
     /// <summary>Request heads received so far (complete or not).</summary>
     public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>The request heads of complete requests, in arrival order (Latin-1: one char per byte).</summary>
+    public IReadOnlyCollection<string> Heads => _heads;
 
     /// <summary>Requests that arrived whole (head and complete body) and were answered.</summary>
     public int CompleteBodies => Volatile.Read(ref _completeBodies);
@@ -67,8 +73,10 @@ public sealed class SinkListener : IAsyncDisposable
 
                     received.Write(buffer, 0, read);
                     // Like a real backend, answer only once the whole request (head and body) is in.
-                    if (IsComplete(received.GetBuffer().AsSpan(0, (int)received.Length)))
+                    var bytes = received.GetBuffer().AsSpan(0, (int)received.Length);
+                    if (IsComplete(bytes))
                     {
+                        _heads.Enqueue(Encoding.Latin1.GetString(bytes[..bytes.IndexOf("\r\n\r\n"u8)]));
                         Interlocked.Increment(ref _completeBodies);
                         await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 4\r\nConnection: close\r\n\r\nsink"u8.ToArray(), _stop.Token);
                         break;

@@ -124,7 +124,9 @@ public sealed class GatewayAppFixture : IAsyncLifetime
             .WithEnvironment("ReverseProxy__Routes__retry__ClusterId", "retry")
             .WithEnvironment("ReverseProxy__Routes__retry__AuthorizationPolicy", "anonymous")
             .WithEnvironment("ReverseProxy__Routes__retry__Match__Path", "/retry/{**rest}")
-            .WithEnvironment("ReverseProxy__Routes__retry__Transforms__0__PathPattern", "/api/{**rest}")
+            // Anonymous, so it forwards into the sample API's anonymous path space (the start-up
+            // overlap check refuses an anonymous route into /api, which "api" guards).
+            .WithEnvironment("ReverseProxy__Routes__retry__Transforms__0__PathPattern", "/public/{**rest}")
             .WithEnvironment("ReverseProxy__Clusters__retry__LoadBalancingPolicy", "RoundRobin")
             .WithEnvironment("ReverseProxy__Clusters__retry__Destinations__closed__Address", "http://127.0.0.1:1")
             .WithEnvironment("ReverseProxy__Clusters__retry__Destinations__sampleapi__Address", "https+http://sampleapi");
@@ -142,7 +144,8 @@ public sealed class GatewayAppFixture : IAsyncLifetime
     }
 
     /// <summary>
-    /// A test route <c>/rl/{name}/...</c> to the sample API, authenticated, limited by policy
+    /// A test route <c>/rl/{name}/...</c> to the sample API, authenticated (to <c>/api/...</c>) or
+    /// anonymous (to <c>/public/...</c>), limited by policy
     /// <c>test-{name}</c> (settings as environment variables, one per property).
     /// </summary>
     private static void AddRateLimitTestRoute(IResourceBuilder<ProjectResource> proxy, string name, params (string Key, string Value)[] policy) =>
@@ -159,7 +162,9 @@ public sealed class GatewayAppFixture : IAsyncLifetime
             .WithEnvironment($"ReverseProxy__Routes__rl-{name}__AuthorizationPolicy", anonymous ? "anonymous" : "authenticated")
             .WithEnvironment($"ReverseProxy__Routes__rl-{name}__RateLimiterPolicy", $"test-{name}")
             .WithEnvironment($"ReverseProxy__Routes__rl-{name}__Match__Path", $"/rl/{name}/{{**rest}}")
-            .WithEnvironment($"ReverseProxy__Routes__rl-{name}__Transforms__0__PathPattern", "/api/{**rest}");
+            // Each route forwards into the sample API's path space of its authorization policy: the
+            // start-up overlap check refuses an anonymous route into /api, which "api" guards.
+            .WithEnvironment($"ReverseProxy__Routes__rl-{name}__Transforms__0__PathPattern", anonymous ? "/public/{**rest}" : "/api/{**rest}");
     }
 
     /// <summary>
