@@ -60,6 +60,12 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddSingleton<AuthStatistics>();
         builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddSingleton<InvalidationPublisher>();
+        // The dashboard's re-check of signed-in admins (DashboardService), behind its service key.
+        builder.Services.AddOptions<DashboardCallerOptions>()
+            .BindConfiguration(DashboardCallerOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<UserStandingStore>();
         builder.Services.AddSingleton<DatabaseInitializer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DatabaseInitializer>());
         builder.Services.AddHealthChecks().AddCheck<DatabaseInitializer>("schema");
@@ -91,6 +97,7 @@ internal static class ApplicationServiceExtensions
     {
         app.MapGrpcService<AuthGrpcService>();
         app.MapGrpcService<AdminGrpcService>();
+        app.MapGrpcService<DashboardGrpcService>();
 
         // grpc.health.v1 reports the same checks as HTTP /health.
         app.MapGrpcHealthChecksService();

@@ -30,7 +30,7 @@ public sealed class ManifestPublishTests
                 Assert.StartsWith("project.", TypeOf(resources, project), StringComparison.Ordinal);
             }
 
-            foreach (var secret in new[] { "redis-password", "postgres-password", "dashboard-operator-key" })
+            foreach (var secret in new[] { "redis-password", "postgres-password", "dashboard-operator-key", "dashboard-service-key" })
             {
                 Assert.Equal("parameter.v0", TypeOf(resources, secret));
                 var input = resources.GetProperty(secret).GetProperty("inputs").GetProperty("value");
