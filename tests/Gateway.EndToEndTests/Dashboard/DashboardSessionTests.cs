@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Gateway.Auth.V1;
 using Gateway.EndToEndTests.Infrastructure;
@@ -68,6 +69,24 @@ public sealed partial class DashboardSessionTests(GatewayAppFixture fixture) : I
         await stream.Ended.WaitAsync(DemotionBound);
     }
 
+    [Fact]
+    public async Task SignIn_WithALiveSession_EndsItFirst_NeverReusesTheSessionId()
+    {
+        using var session = DashboardSession.Anonymous(fixture.App);
+        var (first, _) = await NewSessionAsync(() => session.SignInWithOperatorKeyAsync(fixture.App));
+        using var copy = CopyOf(session);
+
+        // Signing in again over a live session (a planted cookie, say) does not put the new
+        // sign-in under that session's id: the session ends and the form asks again.
+        var again = await session.SignInWithOperatorKeyAsync(fixture.App);
+        Assert.StartsWith("/login", again.OriginalString, StringComparison.Ordinal);
+        Assert.False(await _redis.GetDatabase().KeyExistsAsync(first), "the live session was ended");
+        Assert.False(await SignedInAsync(copy));
+
+        var (second, _) = await NewSessionAsync(() => session.SignInWithOperatorKeyAsync(fixture.App));
+        Assert.NotEqual(first, second);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -81,9 +100,9 @@ public sealed partial class DashboardSessionTests(GatewayAppFixture fixture) : I
         Assert.True(await SignedInAsync(copy), "a new admin signs in");
         using var stream = await OpenStreamAsync(copy);
 
-        // Still an admin across several re-checks: the session stays.
+        // Still an admin across re-checks (requests go on): the session stays, storing each passed check.
         await Poll.UntilAsync(
-            async _ => await _redis.GetDatabase().StringGetAsync(key) is { IsNull: false } value && value != signedIn ? "renewed" : null,
+            async ct => await SignedInAsync(copy, ct) && await _redis.GetDatabase().StringGetAsync(key) is { IsNull: false } value && value != signedIn ? "renewed" : null,
             DemotionBound, "a passed re-check stored in the session");
         Assert.True(await SignedInAsync(copy));
         Assert.False(stream.Ended.IsCompleted, "the stream runs while the admin is one");
@@ -134,6 +153,46 @@ public sealed partial class DashboardSessionTests(GatewayAppFixture fixture) : I
         await database.StringSetAsync(key, value, expiry: null, keepTtl: true);
         using var refused = await copy.GetAsync("/api/snapshot");
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task RedisStopped_SignInRefused_SignedInViewerTreatedAsSignedOut_SignInWorksAgainAfter()
+    {
+        using var viewer = DashboardSession.Anonymous(fixture.App);
+        Assert.Equal("/", (await viewer.SignInWithOperatorKeyAsync(fixture.App)).OriginalString);
+        using var copy = CopyOf(viewer);
+        Assert.True(await SignedInAsync(copy));
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await fixture.App.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.StopCommand, cts.Token);
+        await fixture.App.ResourceNotifications.WaitForResourceAsync("redis", e => e.Snapshot.State?.Text is "Finished" or "Exited", cts.Token);
+        try
+        {
+            // Fail closed: a session that cannot be read is no session.
+            await Poll.UntilAsync(async ct => await SignedInAsync(copy, ct) ? null : "refused", TimeSpan.FromSeconds(30), "the session refused while Redis is down");
+            using (var page = await copy.GetAsync("/"))
+            {
+                Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+                Assert.Equal("/login", page.Headers.Location?.AbsolutePath);
+            }
+
+            using var newcomer = DashboardSession.Anonymous(fixture.App);
+            var refused = await newcomer.SignInWithOperatorKeyAsync(fixture.App);
+            Assert.Contains("error=SessionStoreUnavailable", refused.OriginalString, StringComparison.Ordinal);
+            Assert.Null(newcomer.Cookies.GetCookies(newcomer.Address)["gateway-dashboard"]);
+        }
+        finally
+        {
+            await fixture.App.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.StartCommand, cts.Token);
+            await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("redis", cts.Token);
+        }
+
+        using var after = DashboardSession.Anonymous(fixture.App);
+        await Poll.UntilAsync(
+            async _ => (await after.SignInWithOperatorKeyAsync(fixture.App)).OriginalString == "/" ? "signed in" : null,
+            TimeSpan.FromSeconds(60), "a sign-in once Redis is back");
+        using var afterClient = CopyOf(after);
+        Assert.True(await SignedInAsync(afterClient));
     }
 
     [Theory]
