@@ -9,6 +9,7 @@ internal static class SessionItems
     /// <summary>When the admin's standing was last confirmed by the auth service.</summary>
     private const string StandingCheckedAt = "gw.standing-checked";
 
+    /// <summary>The last confirmation; before any re-check, the sign-in itself (which checked the role).</summary>
     public static DateTimeOffset? GetStandingCheckedAt(AuthenticationProperties properties) =>
         properties.Items.TryGetValue(StandingCheckedAt, out var text)
             && DateTimeOffset.TryParseExact(text, "O", CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at)
