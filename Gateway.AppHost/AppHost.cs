@@ -15,11 +15,16 @@ var sampleApi = builder.AddProject<Projects.Gateway_SampleApi>(ResourceNames.Sam
     .WithDirectHttpEndpoint()
     .WithHttpHealthCheck("/health");
 
+// The dashboard's own credential towards the auth service (it re-checks signed-in admins' roles).
+var dashboardServiceKey = builder.AddParameter(
+    "dashboard-service-key", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+
 // Identity: users, credentials, tokens and API keys over gRPC (internal only).
 var auth = builder.AddProject<Projects.Gateway_Auth>(ResourceNames.Auth)
     .WithDirectHttpEndpoint()
     .WithGrpcEndpoint()
     .WithDemoUsers(builder)
+    .WithEnvironment("Auth__Dashboard__ServiceKey", dashboardServiceKey)
     .WithEnvironment($"ConnectionStrings__{ResourceNames.AuthDatabase}", infrastructure.AuthDatabaseConnection).WaitFor(authDb)
     .WithRedisUser(infrastructure, RedisUsers.Auth)
     .WithHttpHealthCheck("/health");
@@ -41,6 +46,7 @@ builder.AddProject<Projects.Gateway_Proxy>(ResourceNames.Proxy)
 builder.AddProject<Projects.Gateway_Dashboard>(ResourceNames.Dashboard)
     .WithFixedHttpPort(builder, "Gateway:DashboardPort")
     .WithOperatorKey(builder)
+    .WithEnvironment("Dashboard__Security__AuthServiceKey", dashboardServiceKey)
     .WithExternalHttpEndpoints()
     .WithReference(auth).WaitFor(auth)
     .WithRedisUser(infrastructure, RedisUsers.Dashboard)

@@ -72,6 +72,12 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddOptions<InvalidationOptions>().BindConfiguration(InvalidationOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<InvalidationPublisher>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InvalidationPublisher>());
+        // The dashboard's re-check of signed-in admins (DashboardService), behind its service key.
+        builder.Services.AddOptions<DashboardCallerOptions>()
+            .BindConfiguration(DashboardCallerOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<UserStandingStore>();
         builder.Services.AddSingleton<DatabaseInitializer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DatabaseInitializer>());
         builder.Services.AddHealthChecks().AddCheck<DatabaseInitializer>("schema");
@@ -104,6 +110,7 @@ internal static class ApplicationServiceExtensions
     {
         app.MapGrpcService<AuthGrpcService>();
         app.MapGrpcService<AdminGrpcService>();
+        app.MapGrpcService<DashboardGrpcService>();
 
         // grpc.health.v1 reports the same checks as HTTP /health.
         app.MapGrpcHealthChecksService();

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using StackExchange.Redis;
 
 namespace Gateway.Dashboard.Apis;
 
@@ -47,10 +48,32 @@ internal static class AccountApi
             return TypedResults.LocalRedirect("/login" + query.ToUriComponent());
         }
 
-        await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
+        // A session id is never reused for a new sign-in (the cookie handler would store the new
+        // principal under the id the request came with, which may be one an attacker planted):
+        // end the current session and ask again, from a request without it.
+        if (context.User.Identity?.IsAuthenticated == true)
+        {
+            await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return TypedResults.LocalRedirect("/login" + QueryString.Create("returnUrl", returnUrl).ToUriComponent());
+        }
+
+        try
+        {
+            // Not persistent (the cookie goes with the browser session), never refreshed: the ticket's
+            // expiry is the session's absolute end.
+            await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal, new AuthenticationProperties { IsPersistent = false, AllowRefresh = false });
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        {
+            // No stored session, no sign-in (fail closed); the handler had not written the cookie yet.
+            var query = QueryString.Create([new KeyValuePair<string, string?>("error", nameof(SignInFailure.SessionStoreUnavailable)), new KeyValuePair<string, string?>("returnUrl", returnUrl)]);
+            return TypedResults.LocalRedirect("/login" + query.ToUriComponent());
+        }
+
         return TypedResults.LocalRedirect(returnUrl);
     }
 
+    /// <summary>Deletes the server-side session: the cookie, even a copy of it, is refused from then on.</summary>
     private static async Task<RedirectHttpResult> LogoutAsync(HttpContext context)
     {
         await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);

@@ -1,4 +1,5 @@
 using Gateway.Dashboard.Aggregation;
+using Gateway.Dashboard.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Gateway.Dashboard.Apis;
@@ -13,8 +14,9 @@ internal static class StreamApi
     public static IEndpointRouteBuilder MapStreamApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").RequireAuthorization(DashboardExtensions.ViewerPolicy);
-        api.MapGet("/stream", (FrameBroadcaster broadcaster, CancellationToken cancellationToken) =>
-            TypedResults.ServerSentEvents(broadcaster.StreamAsync(cancellationToken)));
+        // The stream ends with the session (signed out, expired, admin demoted), checked while it runs.
+        api.MapGet("/stream", (FrameBroadcaster broadcaster, SessionWatch watch, HttpContext context) =>
+            TypedResults.ServerSentEvents(watch.WhileSignedInAsync(context, broadcaster.StreamAsync)));
         api.MapGet("/snapshot", Results<Ok<DashboardFrame>, ProblemHttpResult> (FrameBroadcaster broadcaster) =>
             broadcaster.Latest is { } frame
                 ? TypedResults.Ok(frame)

@@ -8,4 +8,5 @@ public enum SignInFailure
     NotAnAdmin,
     Throttled,
     AuthUnavailable,
+    SessionStoreUnavailable,
 }

@@ -30,7 +30,7 @@ public sealed class ManifestPublishTests
                 Assert.StartsWith("project.", TypeOf(resources, project), StringComparison.Ordinal);
             }
 
-            string[] secrets = ["redis-password", "postgres-password", "authdb-password", "dashboard-operator-key", .. Gateway.Contracts.Redis.RedisUsers.All.Select(user => $"redis-{user.Name}-password")];
+            string[] secrets = ["redis-password", "postgres-password", "authdb-password", "dashboard-operator-key", "dashboard-service-key", .. Gateway.Contracts.Redis.RedisUsers.All.Select(user => $"redis-{user.Name}-password")];
             foreach (var secret in secrets)
             {
                 Assert.Equal("parameter.v0", TypeOf(resources, secret));

@@ -32,6 +32,7 @@ public sealed class AuthGrpcPropertyTests(GatewayAppFixture fixture, ITestOutput
         "AuthService/Register", "AuthService/Login", "AuthService/ValidateToken", "AuthService/RevokeToken",
         "AuthService/CreateApiKey", "AuthService/ListApiKeys", "AuthService/RevokeApiKey",
         "AdminService/SetUserPlan", "AdminService/SetUserDisabled", "AdminService/ListPlans",
+        "DashboardService/GetUserStanding",
     ];
 
     /// <summary>Field values: control characters, lone surrogates, right-to-left marks, huge, empty, or plausible.</summary>
@@ -141,6 +142,7 @@ public sealed class AuthGrpcPropertyTests(GatewayAppFixture fixture, ITestOutput
                 // Never with an admin token: a generated user name must not disable a real account.
                 "AdminService/SetUserPlan" => await admin.SetUserPlanAsync(new SetUserPlanRequest { AccessToken = token, UserName = b, Plan = c }, deadline: deadline),
                 "AdminService/SetUserDisabled" => await admin.SetUserDisabledAsync(new SetUserDisabledRequest { AccessToken = token, UserName = b, Disabled = true }, deadline: deadline),
+                "DashboardService/GetUserStanding" => await AuthClients.Dashboard.GetUserStandingAsync(new GetUserStandingRequest { ServiceKey = a, UserId = b }, deadline: deadline),
                 _ => await admin.ListPlansAsync(new ListPlansRequest { AccessToken = token }, deadline: deadline),
             };
             return Status.DefaultSuccess;

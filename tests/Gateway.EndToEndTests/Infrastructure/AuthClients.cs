@@ -19,11 +19,14 @@ public sealed class AuthClients : IDisposable
         _channel = GrpcChannel.ForAddress(app.GetEndpoint("auth", "grpc"));
         Auth = new AuthService.AuthServiceClient(_channel);
         Admin = new AdminService.AdminServiceClient(_channel);
+        Dashboard = new DashboardService.DashboardServiceClient(_channel);
     }
 
     public AuthService.AuthServiceClient Auth { get; }
 
     public AdminService.AdminServiceClient Admin { get; }
+
+    public DashboardService.DashboardServiceClient Dashboard { get; }
 
     public static DateTime Deadline() => DateTime.UtcNow.Add(CallTimeout);
 

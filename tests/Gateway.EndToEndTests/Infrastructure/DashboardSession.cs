@@ -16,7 +16,7 @@ public sealed partial class DashboardSession : IDisposable
     private DashboardSession(Uri address)
     {
         Address = address;
-        Client = new HttpClient(new SocketsHttpHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false, UseCookies = true })
+        Client = new HttpClient(new SocketsHttpHandler { CookieContainer = Cookies, AllowAutoRedirect = false, UseCookies = true })
         {
             BaseAddress = address,
             Timeout = TimeSpan.FromSeconds(30),
@@ -26,6 +26,9 @@ public sealed partial class DashboardSession : IDisposable
     public Uri Address { get; }
 
     public HttpClient Client { get; }
+
+    /// <summary>The session's cookie jar (to copy the cookie, as a thief would).</summary>
+    public CookieContainer Cookies { get; } = new();
 
     public static DashboardSession Anonymous(DistributedApplication app) => new(app.GetEndpoint("dashboard", "http"));
 

@@ -94,6 +94,10 @@ public sealed class GatewayAppFixture : IAsyncLifetime
             clientFacing.WithEnvironment("Gateway__Forwarding__TrustedProxies__0", TrustedProxyAddress.ToString());
         }
 
+        // Dashboard sessions: admins re-checked with the auth service every second (shipped: 60 s),
+        // so the demotion tests wait seconds. See DashboardSessionTests.RoleRecheckInterval.
+        builder.CreateResourceBuilder(dashboard).WithEnvironment("Dashboard__Security__RoleRecheckInterval", "00:00:01");
+
         AddRateLimitTestRoute(proxyBuilder, "strict", ("Partition", "User"), ("Mode", "Strict"));
         AddRateLimitTestRoute(proxyBuilder, "batched", ("Partition", "User"), ("Mode", "Batched"));
         AddRateLimitTestRoute(proxyBuilder, "approximate", ("Partition", "User"), ("Mode", "Approximate"));

@@ -9,7 +9,14 @@ namespace Gateway.EndToEndTests.Infrastructure;
 /// </summary>
 public static class SourceAddressClient
 {
-    public static HttpClient Create(Uri baseAddress, IPAddress source) => new(new SocketsHttpHandler
+    public static HttpClient Create(Uri baseAddress, IPAddress source) => new(CreateHandler(source))
+    {
+        BaseAddress = baseAddress,
+        Timeout = TimeSpan.FromSeconds(15),
+    };
+
+    /// <summary>A handler whose connections come from <paramref name="source"/> (to add cookies or redirects to).</summary>
+    public static SocketsHttpHandler CreateHandler(IPAddress source) => new()
     {
         ConnectCallback = async (context, cancellationToken) =>
         {
@@ -26,9 +33,5 @@ public static class SourceAddressClient
                 throw;
             }
         },
-    })
-    {
-        BaseAddress = baseAddress,
-        Timeout = TimeSpan.FromSeconds(15),
     };
 }

@@ -29,6 +29,7 @@ public sealed class StrictRequestMethodProviderTests
         await using var app = builder.Build();
         app.MapGrpcService<AuthGrpcService>();
         app.MapGrpcService<AdminGrpcService>();
+        app.MapGrpcService<DashboardGrpcService>();
 
         var bound = ((IEndpointRouteBuilder)app).DataSources
             .SelectMany(source => source.Endpoints)
@@ -36,7 +37,7 @@ public sealed class StrictRequestMethodProviderTests
             .OfType<GrpcMethodMetadata>()
             .ToDictionary(metadata => metadata.Method.FullName);
 
-        var expected = AuthService.Descriptor.Methods.Concat(AdminService.Descriptor.Methods).ToList();
+        var expected = AuthService.Descriptor.Methods.Concat(AdminService.Descriptor.Methods).Concat(DashboardService.Descriptor.Methods).ToList();
         Assert.NotEmpty(expected);
         foreach (var method in expected)
         {
