@@ -47,7 +47,8 @@ public static class RedisUsers
         "on", "resetkeys", "~" + RedisKeys.DashboardSessionPrefix + "*",
         "resetchannels", "&" + ReplicaSnapshot.Channel,
         .. Connection,
-        "+info", "+get", "+set", "+getex", "+del", "+expire", "+pexpire",
+        // StackExchange.Redis sends SETEX/PSETEX for a set with an expiry and UNLINK for a delete.
+        "+info", "+get", "+set", "+setex", "+psetex", "+getex", "+del", "+unlink", "+expire", "+pexpire",
         "+subscribe", "+unsubscribe",
     ]);
 
