@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Auth;
 
@@ -33,9 +34,12 @@ internal sealed class AuthOptions
     [Range(1, 10_000)]
     public int MaxActiveApiKeysPerUser { get; set; } = 25;
 
+    // ValidateDataAnnotations stops at the top level: without these the nested [Range]s were never checked.
     [Required]
+    [ValidateObjectMembers]
     public LoginThrottleOptions LoginThrottle { get; set; } = new();
 
     /// <summary>Demo users for run mode; none are created unless <see cref="DemoOptions.Password"/> is set.</summary>
+    [ValidateObjectMembers]
     public DemoOptions Demo { get; set; } = new();
 }

@@ -101,6 +101,17 @@ public sealed class PasswordPolicyTests
         Assert.Contains("must not exceed", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Auth:LoginThrottle:MaxFailuresPerAccountAndClient", "0")]
+    [InlineData("Auth:LoginThrottle:Window", "00:00:00")]
+    public void Settings_LoginThrottleOutOfRange_Refused(string key, string value)
+    {
+        using var host = AuthHost((key, value));
+
+        var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<AuthOptions>>().Value);
+        Assert.Contains(key.Split(':')[^1], error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Settings_DemoPasswordShorterThanTheMinimum_RefusedWithoutEchoingIt()
     {
