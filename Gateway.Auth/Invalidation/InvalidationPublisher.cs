@@ -22,7 +22,7 @@ namespace Gateway.Auth.Invalidation;
 /// </remarks>
 internal sealed partial class InvalidationPublisher : BackgroundService
 {
-    private static readonly string Script = LoadScript();
+    private static readonly string Script = EmbeddedScripts.Load("Gateway.Auth.Invalidation.Scripts.publish_invalidation.lua");
 
     private readonly IConnectionMultiplexer _redis;
     private readonly IOptionsMonitor<InvalidationOptions> _options;
@@ -133,14 +133,6 @@ internal sealed partial class InvalidationPublisher : BackgroundService
                 delay = delay * 2 > max ? max : delay * 2;
             }
         }
-    }
-
-    private static string LoadScript()
-    {
-        using var stream = typeof(InvalidationPublisher).Assembly.GetManifestResourceStream("Gateway.Auth.Invalidation.Scripts.publish_invalidation.lua")
-            ?? throw new InvalidOperationException("The invalidation script is not embedded.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
     }
 
     private sealed class QueuedInvalidation(string body)

@@ -43,8 +43,8 @@ internal sealed partial class LoginThrottle(
 
     private const string KeyPrefix = RedisKeys.LoginThrottlePrefix;
 
-    private static readonly string AttemptScript = LoadScript("login_attempt.lua");
-    private static readonly string SucceededScript = LoadScript("login_succeeded.lua");
+    private static readonly string AttemptScript = EmbeddedScripts.Load("Gateway.Auth.Security.Scripts.login_attempt.lua");
+    private static readonly string SucceededScript = EmbeddedScripts.Load("Gateway.Auth.Security.Scripts.login_succeeded.lua");
 
     /// <summary>
     /// Counts an attempt of <paramref name="normalizedName"/> from <paramref name="clientAddress"/>
@@ -109,14 +109,6 @@ internal sealed partial class LoginThrottle(
         {
             Log.ThrottleUnavailable(logger, ex);
         }
-    }
-
-    private static string LoadScript(string name)
-    {
-        using var stream = typeof(LoginThrottle).Assembly.GetManifestResourceStream("Gateway.Auth.Security.Scripts." + name)
-            ?? throw new InvalidOperationException($"The login throttle script {name} is not embedded.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
     }
 
     // Keys hold a hash, not the user name or address: Redis never sees who is being attacked.

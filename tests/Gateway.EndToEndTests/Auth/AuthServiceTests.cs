@@ -448,13 +448,7 @@ public sealed class AuthServiceTests(GatewayAppFixture fixture) : IDisposable
         Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, reply.Status);
     }
 
-    private async Task<NpgsqlConnection> OpenDatabaseAsync()
-    {
-        var connectionString = await fixture.App.GetConnectionStringAsync("authdb").AsTask().WaitAsync(AuthClients.CallTimeout);
-        var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync().WaitAsync(AuthClients.CallTimeout);
-        return connection;
-    }
+    private Task<NpgsqlConnection> OpenDatabaseAsync() => AppResources.OpenAuthDatabaseAsync(fixture.App);
 
     public void Dispose() => _clients.Dispose();
 }

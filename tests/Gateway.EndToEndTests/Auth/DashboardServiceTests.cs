@@ -1,4 +1,3 @@
-using Aspire.Hosting.ApplicationModel;
 using Gateway.Auth.V1;
 using Gateway.EndToEndTests.Infrastructure;
 using Grpc.Core;
@@ -43,12 +42,7 @@ public sealed class DashboardServiceTests(GatewayAppFixture fixture) : IDisposab
         Assert.Equal(StatusCode.NotFound, unknown.StatusCode);
     }
 
-    private async Task<string> ServiceKeyAsync()
-    {
-        var model = fixture.App.Services.GetRequiredService<DistributedApplicationModel>();
-        var parameter = model.Resources.OfType<ParameterResource>().Single(p => p.Name == "dashboard-service-key");
-        return await parameter.GetValueAsync(CancellationToken.None) ?? throw new InvalidOperationException("dashboard-service-key has no value");
-    }
+    private Task<string> ServiceKeyAsync() => AppResources.ParameterAsync(fixture.App, "dashboard-service-key");
 
     public void Dispose() => _clients.Dispose();
 }

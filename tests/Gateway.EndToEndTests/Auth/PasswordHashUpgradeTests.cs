@@ -126,13 +126,7 @@ public sealed class PasswordHashUpgradeTests(GatewayAppFixture fixture) : IDispo
         return (string)(await select.ExecuteScalarAsync())!;
     }
 
-    private async Task<NpgsqlConnection> OpenDatabaseAsync()
-    {
-        var connectionString = await fixture.App.GetConnectionStringAsync("authdb").AsTask().WaitAsync(AuthClients.CallTimeout);
-        var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync().WaitAsync(AuthClients.CallTimeout);
-        return connection;
-    }
+    private Task<NpgsqlConnection> OpenDatabaseAsync() => AppResources.OpenAuthDatabaseAsync(fixture.App);
 
     public void Dispose() => _clients.Dispose();
 }

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Aspire.Hosting.Testing;
 using Gateway.Auth.V1;
 using Gateway.Contracts.Credentials;
 using Gateway.EndToEndTests.Infrastructure;
@@ -96,13 +95,7 @@ public sealed class TokenPurgeTests(GatewayAppFixture fixture) : IDisposable
         return (long)(await count.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    private async Task<NpgsqlConnection> OpenDatabaseAsync()
-    {
-        var connectionString = await fixture.App.GetConnectionStringAsync("authdb").AsTask().WaitAsync(AuthClients.CallTimeout);
-        var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync().WaitAsync(AuthClients.CallTimeout);
-        return connection;
-    }
+    private Task<NpgsqlConnection> OpenDatabaseAsync() => AppResources.OpenAuthDatabaseAsync(fixture.App);
 
     public void Dispose() => _clients.Dispose();
 }

@@ -298,10 +298,7 @@ public sealed partial class DashboardSessionTests(GatewayAppFixture fixture) : I
 
     private async Task SetAdminRoleAsync(string userId, bool admin)
     {
-        var connectionString = await fixture.App.GetConnectionStringAsync("authdb").AsTask().WaitAsync(AuthClients.CallTimeout);
-        // Unpooled: other tests of the collection restart PostgreSQL, which leaves pooled connections of this process dead (57P01).
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
-        await connection.OpenAsync().WaitAsync(AuthClients.CallTimeout);
+        await using var connection = await AppResources.OpenAuthDatabaseAsync(fixture.App);
         await using var command = new NpgsqlCommand(
             admin
                 ? "UPDATE users SET roles = array_append(array_remove(roles, 'admin'), 'admin') WHERE id = @id"

@@ -3,7 +3,6 @@ using Aspire.Hosting.Testing;
 using Gateway.Auth.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.EndToEndTests.Infrastructure;
 
@@ -52,12 +51,7 @@ public sealed class AuthClients : IDisposable
         return login.AccessToken;
     }
 
-    public static async Task<string> DemoPasswordAsync(DistributedApplication app)
-    {
-        var model = app.Services.GetRequiredService<Aspire.Hosting.ApplicationModel.DistributedApplicationModel>();
-        var parameter = model.Resources.OfType<Aspire.Hosting.ApplicationModel.ParameterResource>().Single(p => p.Name == "demo-password");
-        return await parameter.GetValueAsync(CancellationToken.None) ?? throw new InvalidOperationException("demo-password has no value");
-    }
+    public static Task<string> DemoPasswordAsync(DistributedApplication app) => AppResources.ParameterAsync(app, "demo-password");
 
     public static async Task<RpcException> ThrowsRpcAsync(Func<Task> call)
     {

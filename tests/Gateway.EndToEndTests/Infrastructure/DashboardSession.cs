@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.EndToEndTests.Infrastructure;
 
@@ -58,12 +57,7 @@ public sealed partial class DashboardSession : IDisposable
     public async Task<Uri> SignInWithOperatorKeyAsync(DistributedApplication app) =>
         await SignInAsync([new("OperatorKey", await OperatorKeyAsync(app))]);
 
-    public static async Task<string> OperatorKeyAsync(DistributedApplication app)
-    {
-        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
-        var parameter = model.Resources.OfType<ParameterResource>().Single(p => p.Name == "dashboard-operator-key");
-        return await parameter.GetValueAsync(CancellationToken.None) ?? throw new InvalidOperationException("dashboard-operator-key has no value");
-    }
+    public static Task<string> OperatorKeyAsync(DistributedApplication app) => AppResources.ParameterAsync(app, "dashboard-operator-key");
 
     public void Dispose() => Client.Dispose();
 

@@ -1,7 +1,4 @@
-using Aspire.Hosting.ApplicationModel;
-using Aspire.Hosting.Testing;
 using Gateway.EndToEndTests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Gateway.EndToEndTests.Security;
@@ -41,18 +38,8 @@ public sealed class PostgresLeastPrivilegeTests(GatewayAppFixture fixture)
         }
     }
 
-    private async Task<NpgsqlConnection> ConnectAsAuthRoleAsync()
-    {
-        var builder = new NpgsqlConnectionStringBuilder(await fixture.App.GetConnectionStringAsync("authdb"));
-        var model = fixture.App.Services.GetRequiredService<DistributedApplicationModel>();
-        var password = model.Resources.OfType<ParameterResource>().Single(p => p.Name == "authdb-password");
-        builder.Username = Role;
-        builder.Password = await password.GetValueAsync(CancellationToken.None);
-        builder.Pooling = false;
-        var connection = new NpgsqlConnection(builder.ConnectionString);
-        await connection.OpenAsync();
-        return connection;
-    }
+    private async Task<NpgsqlConnection> ConnectAsAuthRoleAsync() =>
+        await AppResources.OpenAuthDatabaseAsync(fixture.App, Role, await AppResources.ParameterAsync(fixture.App, "authdb-password"));
 
     private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql)
     {

@@ -1,10 +1,8 @@
-using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Gateway.Contracts.Invalidation;
 using Gateway.Contracts.Metrics;
 using Gateway.Contracts.Redis;
 using Gateway.EndToEndTests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace Gateway.EndToEndTests.Security;
@@ -69,10 +67,8 @@ public sealed class RedisLeastPrivilegeTests(GatewayAppFixture fixture)
     private async Task<ConnectionMultiplexer> ConnectAsAsync(RedisUser user)
     {
         var options = ConfigurationOptions.Parse((await fixture.App.GetConnectionStringAsync("redis"))!);
-        var model = fixture.App.Services.GetRequiredService<DistributedApplicationModel>();
-        var password = model.Resources.OfType<ParameterResource>().Single(p => p.Name == $"redis-{user.Name}-password");
         options.User = user.Name;
-        options.Password = await password.GetValueAsync(CancellationToken.None);
+        options.Password = await AppResources.ParameterAsync(fixture.App, $"redis-{user.Name}-password");
         options.TieBreaker = string.Empty;
         options.ConfigurationChannel = string.Empty;
         return await ConnectionMultiplexer.ConnectAsync(options);

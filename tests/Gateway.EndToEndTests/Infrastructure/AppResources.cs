@@ -1,0 +1,38 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Gateway.EndToEndTests.Infrastructure;
+
+/// <summary>What tests read from the running app model: secret parameters, the auth database.</summary>
+public static class AppResources
+{
+    /// <summary>The value of the AppHost parameter <paramref name="name"/> (generated secrets included).</summary>
+    public static async Task<string> ParameterAsync(DistributedApplication app, string name)
+    {
+        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
+        var parameter = model.Resources.OfType<ParameterResource>().Single(p => p.Name == name);
+        return await parameter.GetValueAsync(CancellationToken.None) ?? throw new InvalidOperationException($"{name} has no value");
+    }
+
+    /// <summary>
+    /// An open connection to <c>authdb</c> as the superuser, or as <paramref name="userName"/> with
+    /// <paramref name="password"/>. Unpooled: other tests of the collection restart PostgreSQL, which
+    /// leaves pooled connections of this process dead (57P01).
+    /// </summary>
+    public static async Task<NpgsqlConnection> OpenAuthDatabaseAsync(DistributedApplication app, string? userName = null, string? password = null)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(await app.GetConnectionStringAsync("authdb").AsTask().WaitAsync(AuthClients.CallTimeout)) { Pooling = false };
+        if (userName is not null)
+        {
+            builder.Username = userName;
+            builder.Password = password;
+        }
+
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync().WaitAsync(AuthClients.CallTimeout);
+        return connection;
+    }
+}
