@@ -15,9 +15,11 @@ var authDb = infrastructure.AuthDatabase;
 // one the AppHost creates for localhost; in publish mode TLS is the platform ingress'. See Listeners/.
 var certificate = ServerCertificate.Add(builder);
 
-// A small downstream service, so routing, timeouts and breakers have something to show.
+// A small downstream service, so routing, timeouts and breakers have something to show; its
+// gRPC service (protos/gateway/sample/v1) on its own h2c endpoint, health on http.
 var sampleApi = builder.AddProject<Projects.Gateway_SampleApi>(ResourceNames.SampleApi)
     .WithDirectHttpEndpoint()
+    .WithGrpcEndpoint()
     .WithHttpHealthCheck("/health");
 
 // The dashboard's own credential towards the auth service (it re-checks signed-in admins' roles).

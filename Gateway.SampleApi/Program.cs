@@ -1,4 +1,5 @@
 using Gateway.SampleApi.Apis;
+using Gateway.SampleApi.Grpc;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -6,6 +7,8 @@ builder.AddServiceDefaults();
 builder.Services.AddProblemDetails();
 builder.Services.AddSingleton<Chaos>();
 builder.Services.AddHealthChecks().AddCheck<ChaosHealthCheck>("chaos");
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddGrpc();
 
 var app = builder.Build();
 
@@ -14,5 +17,6 @@ app.UseStatusCodePages();
 
 app.MapDefaultEndpoints();
 app.MapSampleApi();
+app.MapGrpcService<GreeterService>();
 
 app.Run();

@@ -2,6 +2,7 @@ using Gateway.Proxy.AuthClients;
 using Gateway.Proxy.Authentication;
 using Gateway.Proxy.Authorization;
 using Gateway.Proxy.Forwarding;
+using Gateway.Proxy.GrpcCalls;
 using Gateway.Proxy.Hosts;
 using Gateway.Proxy.Limits;
 using Gateway.Proxy.RateLimiting;
@@ -49,12 +50,14 @@ internal static class ApplicationServiceExtensions
             kestrelLimits.Bind(kestrel.Limits);
         });
 
+        builder.AddGrpcCalls();
         builder.Services.AddProblemDetails();
 
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
             .AddServiceDiscoveryDestinationResolver()
             .AddTransforms<IdentityTransformProvider>()
+            .AddTransforms<GrpcDeadlineTransformProvider>()
             .ConfigureHttpClient((_, handler) =>
                 // Kestrel accepts UTF-8 request header values; HttpClient refuses non-ASCII ones unless
                 // told an encoding, which made such a request a 502. Forward the same bytes instead
@@ -88,7 +91,8 @@ internal static class ApplicationServiceExtensions
     }
 
     /// <summary>
-    /// Telemetry outermost; then the escaped-slash check (a path a backend could read differently
+    /// Telemetry outermost; then gRPC deadlines (a call's <c>grpc-timeout</c> bounds everything after);
+    /// then the escaped-slash check (a path a backend could read differently
     /// from the gateway is refused before anything else looks at it); then the body size limit (an oversize request costs no lookup, no quota
     /// and reaches no backend); then authentication (a cache lookup), so rate limits can key on the
     /// caller; then rate limiting, before authorization, so that requests with bad credentials
@@ -97,6 +101,7 @@ internal static class ApplicationServiceExtensions
     public static WebApplication UseGatewayPipeline(this WebApplication app)
     {
         app.UseGatewayTelemetry();
+        app.UseGrpcDeadlines();
         app.UseEscapedSlashCheck();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseGatewayAuthentication();

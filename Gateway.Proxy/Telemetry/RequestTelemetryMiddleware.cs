@@ -27,6 +27,12 @@ internal sealed partial class RequestTelemetryMiddleware(RequestDelegate next, P
             var elapsed = Stopwatch.GetElapsedTime(started);
             var route = RouteOf(context);
             var status = context.Response.StatusCode;
+            if (status == StatusCodes.Status200OK && context.Features.Get<GrpcCalls.GrpcRefusal>() is { } refusal)
+            {
+                // A gRPC call the gateway refused answers 200 (gRPC's rule): count what it stands for.
+                status = refusal.HttpStatus;
+            }
+
             metrics.RequestCompleted(route, status, elapsed.TotalSeconds);
 
             if (_requestLog.IsEnabled(LogLevel.Information))

@@ -9,10 +9,26 @@ public sealed class RouteOverlapsTests
 {
     private static readonly ClusterConfig SampleApi = Cluster("sampleapi", "https+http://sampleapi");
 
+    /// <summary>The sample API's gRPC endpoint: another port of the same server.</summary>
+    private static readonly ClusterConfig SampleApiGrpc = Cluster("sampleapi-grpc", "http://_grpc.sampleapi");
+
     [Fact]
     public void Find_ShippedRoutes_NoOverlap()
     {
-        Assert.Empty(RouteOverlaps.Find(Shipped, [SampleApi]));
+        Assert.Empty(RouteOverlaps.Find(Shipped, [SampleApi, SampleApiGrpc]));
+    }
+
+    [Fact]
+    public void Find_AnonymousRouteIntoApiThroughTheGrpcEndpoint_OverlapWithApi()
+    {
+        // The gRPC endpoint serves the sample API's HTTP paths too (over HTTP/2): a route to it is a
+        // route to the same server as https+http://sampleapi.
+        RouteConfig[] routes = [.. Shipped, Route("h2", "anonymous", "/h2/{**rest}", "sampleapi-grpc", null, ("PathPattern", "/api/{**rest}"))];
+
+        var overlap = Assert.Single(RouteOverlaps.Find(routes, [SampleApi, SampleApiGrpc]));
+
+        Assert.Equal(("api", "h2"), (overlap.FirstRoute, overlap.SecondRoute));
+        Assert.Equal("sampleapi (clusters 'sampleapi' and 'sampleapi-grpc')", overlap.Backend);
     }
 
     [Fact]
@@ -52,6 +68,7 @@ public sealed class RouteOverlapsTests
         ClusterConfig[] clusters =
         [
             SampleApi,
+            SampleApiGrpc,
             Cluster("broken", "http://127.0.0.1:1"),
             Cluster("sink", "http://127.0.0.1:25000"),
             Cluster("retry", "http://127.0.0.1:1", "https+http://sampleapi"),
@@ -85,6 +102,10 @@ public sealed class RouteOverlapsTests
     [InlineData("http://api.localhost:5000", "http://localhost:5000", true)]
     [InlineData("http://backend/v1", "http://backend/v2", false)]
     [InlineData("http://backend/admin", "http://backend/", true)]
+    [InlineData("http://_grpc.backend", "https+http://backend", true)]
+    [InlineData("http://_grpc.backend", "http://backend:8080", true)]
+    [InlineData("http://_grpc._tcp.backend", "http://_http.backend", true)]
+    [InlineData("http://_grpc.backend-a", "http://backend-b", false)]
     public void Find_TwoClusters_OverlapOnlyWhenADestinationMayBeTheSameServerAndPath(string adminAddress, string publicAddress, bool overlap)
     {
         // The admin route reaches /admin/** below its destination's path, the public one /** below its own.

@@ -32,5 +32,6 @@ internal static class Routes
         Route("api", "authenticated", "/api/{**rest}", "sampleapi"),
         Route("pro", "pro-plan", "/pro/{**rest}", "sampleapi"),
         Route("admin", "admin", "/admin/{**rest}", "sampleapi"),
+        Route("greeter", "authenticated", "/gateway.sample.v1.Greeter/{method}", "sampleapi-grpc", ["POST"]),
     ];
 }

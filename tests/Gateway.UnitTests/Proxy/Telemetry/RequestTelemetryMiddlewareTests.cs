@@ -1,9 +1,13 @@
+using System.Diagnostics.Metrics;
+using Gateway.Proxy.GrpcCalls;
 using Gateway.Proxy.Telemetry;
+using Gateway.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
@@ -56,6 +60,54 @@ public sealed class RequestTelemetryMiddlewareTests
         var endpoints = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>().ToList();
         Assert.Equal(["/alive", "/health"], endpoints.Select(e => e.RoutePattern.RawText).Order(StringComparer.Ordinal));
         Assert.All(endpoints, e => Assert.Equal("(gateway) health", RouteOf(e)));
+    }
+
+    [Theory]
+    [InlineData(null, 200)]
+    [InlineData(429, 429)]
+    [InlineData(401, 401)]
+    public async Task Invoke_GrpcCallRefusedByTheGateway_CountedAsTheStatusItStandsFor(int? refusedWith, int counted)
+    {
+        using var meters = new TestMeterFactory();
+        var metrics = new ProxyMetrics(meters);
+        var statuses = new List<object?>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument, metrics.RequestDuration))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == ProxyMetrics.StatusCodeTag)
+                {
+                    statuses.Add(tag.Value);
+                }
+            }
+        });
+        listener.Start();
+        var middleware = new RequestTelemetryMiddleware(
+            context =>
+            {
+                // A gRPC response is 200 whatever its grpc-status (GrpcProblemDetailsWriter).
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                if (refusedWith is { } status)
+                {
+                    context.Features.Set(new GrpcRefusal(status));
+                }
+
+                return Task.CompletedTask;
+            },
+            metrics,
+            NullLoggerFactory.Instance);
+
+        await middleware.InvokeAsync(new DefaultHttpContext());
+
+        Assert.Equal([counted], statuses);
     }
 
     private static string RouteOf(Endpoint? endpoint)
