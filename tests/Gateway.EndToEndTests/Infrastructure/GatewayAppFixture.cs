@@ -20,6 +20,17 @@ public sealed class GatewayAppFixture : IAsyncLifetime
 
     public const int TinyPlanWindowSeconds = 10;
 
+    /// <summary>
+    /// The limit per user of the gRPC test route <c>greeter-tiny</c>: calls to the sample Greeter
+    /// with <see cref="GrpcTinyRouteHeader"/> metadata.
+    /// </summary>
+    public const int GrpcTinyLimit = 3;
+
+    public const int GrpcTinyWindowSeconds = 3;
+
+    /// <summary>Metadata (<c>tiny</c>) that sends a Greeter call through the test route <c>greeter-tiny</c>.</summary>
+    public const string GrpcTinyRouteHeader = "x-test-rate-limit";
+
     /// <summary>The proxy's negative auth cache bound in tests.</summary>
     public const int NegativeCacheBound = 1_000;
 
@@ -114,6 +125,7 @@ public sealed class GatewayAppFixture : IAsyncLifetime
         AddRateLimitTestRoute(proxyBuilder, "closed", ("Partition", "User"), ("Mode", "Strict"), ("FailMode", "Closed"));
         AddRateLimitTestRoute(proxyBuilder, "local", ("Partition", "User"), ("Mode", "Strict"), ("FailMode", "Local"));
         AddRateLimitTestRoute(proxyBuilder, "ip", anonymous: true, ("Partition", "ClientIp"), ("Limit", "5"), ("WindowSeconds", "60"), ("Mode", "Strict"));
+        AddGrpcRateLimitTestRoute(proxyBuilder);
         proxyBuilder
             .WithEnvironment("Gateway__AuthCache__MaxNegativeEntries", NegativeCacheBound.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("ReverseProxy__Clusters__sampleapi__HealthCheck__Active__Interval", "00:00:01")
@@ -180,6 +192,27 @@ public sealed class GatewayAppFixture : IAsyncLifetime
             // Each route forwards into the sample API's path space of its authorization policy: the
             // start-up overlap check refuses an anonymous route into /api, which "api" guards.
             .WithEnvironment($"ReverseProxy__Routes__rl-{name}__Transforms__0__PathPattern", anonymous ? "/public/{**rest}" : "/api/{**rest}");
+    }
+
+    /// <summary>
+    /// The shipped <c>greeter</c> route's twin with a tiny per-user limit (policy <c>test-grpc</c>),
+    /// for calls that carry <see cref="GrpcTinyRouteHeader"/>: a header match makes it the more
+    /// specific route for them, and with the same authorization policy the overlap check allows it.
+    /// </summary>
+    private static void AddGrpcRateLimitTestRoute(IResourceBuilder<ProjectResource> proxy)
+    {
+        const string route = "ReverseProxy__Routes__greeter-tiny__";
+        proxy.WithEnvironment("Gateway__RateLimiting__Policies__test-grpc__Partition", "User")
+            .WithEnvironment("Gateway__RateLimiting__Policies__test-grpc__Mode", "Strict")
+            .WithEnvironment("Gateway__RateLimiting__Policies__test-grpc__Limit", GrpcTinyLimit.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("Gateway__RateLimiting__Policies__test-grpc__WindowSeconds", GrpcTinyWindowSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment(route + "ClusterId", "sampleapi-grpc")
+            .WithEnvironment(route + "AuthorizationPolicy", "authenticated")
+            .WithEnvironment(route + "RateLimiterPolicy", "test-grpc")
+            .WithEnvironment(route + "Match__Path", "/gateway.sample.v1.Greeter/{method}")
+            .WithEnvironment(route + "Match__Methods__0", "POST")
+            .WithEnvironment(route + "Match__Headers__0__Name", GrpcTinyRouteHeader)
+            .WithEnvironment(route + "Match__Headers__0__Values__0", "tiny");
     }
 
     /// <summary>

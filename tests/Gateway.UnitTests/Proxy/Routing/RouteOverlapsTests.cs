@@ -64,6 +64,7 @@ public sealed class RouteOverlapsTests
             Route("broken", "anonymous", "/broken/{**rest}", "broken"),
             Route("sink", "anonymous", "/sink/{**rest}", "sink"),
             Route("retry", "anonymous", "/retry/{**rest}", "retry", null, ("PathPattern", "/public/{**rest}")),
+            Route("greeter-tiny", "authenticated", "/gateway.sample.v1.Greeter/{method}", "sampleapi-grpc", ["POST"]),
         ];
         ClusterConfig[] clusters =
         [
