@@ -51,7 +51,7 @@ public sealed class GatewayAppFixture : IAsyncLifetime
     /// Destination of the anonymous test route <c>/sink/...</c>: nothing listens there unless a test
     /// does, to see exactly which bytes the proxy forwards (or that it forwards none).
     /// </summary>
-    public int SinkPort { get; } = FreeLoopbackPort();
+    public int SinkPort { get; } = FreePorts.Loopback();
 
     private readonly string _dataDirectory = TestPaths.NewTempDirectory("gateway-tests-pg");
 
@@ -213,27 +213,6 @@ public sealed class GatewayAppFixture : IAsyncLifetime
             .WithEnvironment(route + "Match__Methods__0", "POST")
             .WithEnvironment(route + "Match__Headers__0__Name", GrpcTinyRouteHeader)
             .WithEnvironment(route + "Match__Headers__0__Values__0", "tiny");
-    }
-
-    /// <summary>
-    /// A free port below the ephemeral range: a port the OS hands out itself could meanwhile be the
-    /// local end of some outgoing connection, and a test could then not listen on it.
-    /// </summary>
-    private static int FreeLoopbackPort()
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = Random.Shared.Next(20_000, 32_000);
-            try
-            {
-                using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-                probe.Start();
-                return port;
-            }
-            catch (System.Net.Sockets.SocketException) when (attempt < 100)
-            {
-            }
-        }
     }
 
     public async Task DisposeAsync()
