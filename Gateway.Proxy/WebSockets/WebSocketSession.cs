@@ -49,7 +49,8 @@ internal sealed class WebSocketSession : IUpgradedRequestFeature
     {
         AcceptedTimestamp = _timeProvider.GetTimestamp();
         var stream = new WebSocketSessionStream(opaque, closeTimeout, _timeProvider);
-        Volatile.Write(ref _stream, stream);
+        // A full fence, as in Close: a close racing this line is seen by one side or the other.
+        Interlocked.Exchange(ref _stream, stream);
         // A close asked for during the handshake is applied now (see Close).
         if (Volatile.Read(ref _pendingClose) is { } pending)
         {

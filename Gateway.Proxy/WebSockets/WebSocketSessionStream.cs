@@ -96,10 +96,10 @@ internal sealed class WebSocketSessionStream : Stream
         }
 
         _deadline.CancelAfter(_closeTimeout);
-        // Asynchronously: the caller may be the invalidation subscriber's thread, and a waiting read
-        // would otherwise continue (and write to the backend) on it.
+        // Off the caller's thread (it may be the invalidation subscriber's): a waiting read would
+        // otherwise continue, and write to the backend, on it.
         _ = _interrupt.CancelAsync();
-        _ = WriteCloseToClientWhenIdleAsync(close);
+        _ = Task.Run(() => WriteCloseToClientWhenIdleAsync(close));
         return true;
     }
 

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -51,12 +52,18 @@ internal sealed class WebSocketGateway : IAsyncDisposable
 
     public Uri Address { get; private set; } = null!;
 
+    public bool Http2 { get; private init; }
+
     /// <param name="activityTimeout">The cluster's <c>HttpRequest.ActivityTimeout</c> (YARP's default: 100 s).</param>
-    public static async Task<WebSocketGateway> StartAsync(TimeSpan? activityTimeout = null, TimeProvider? time = null)
+    /// <param name="http2">The proxy listens for HTTP/2 only (cleartext, prior knowledge): WebSockets arrive as extended CONNECT.</param>
+    public static async Task<WebSocketGateway> StartAsync(TimeSpan? activityTimeout = null, TimeProvider? time = null, bool http2 = false)
     {
         var backend = await StartBackendAsync();
         var validator = new SwitchableValidator();
-        var gateway = new WebSocketGateway(backend.App, BuildProxy(backend.Address, activityTimeout, time ?? TimeProvider.System, validator), validator);
+        var gateway = new WebSocketGateway(backend.App, BuildProxy(backend.Address, activityTimeout, time ?? TimeProvider.System, validator, http2), validator)
+        {
+            Http2 = http2,
+        };
         backend.Closes = gateway.BackendCloses;
         await gateway._proxy.StartAsync().WaitAsync(Timeout);
         gateway.Address = new Uri(gateway._proxy.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single());
@@ -81,8 +88,17 @@ internal sealed class WebSocketGateway : IAsyncDisposable
         socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
         // No keep-alive pings: a test of the idle timeout must be idle.
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        socket.Options.CollectHttpResponseDetails = true;
         var uri = new UriBuilder(Address) { Scheme = "ws", Path = $"/{route}/ws/echo" }.Uri;
-        await socket.ConnectAsync(uri, CancellationToken.None).WaitAsync(Timeout);
+        if (!Http2)
+        {
+            await socket.ConnectAsync(uri, CancellationToken.None).WaitAsync(Timeout);
+            return socket;
+        }
+
+        socket.Options.HttpVersion = System.Net.HttpVersion.Version20;
+        socket.Options.HttpVersionPolicy = System.Net.Http.HttpVersionPolicy.RequestVersionExact;
+        await socket.ConnectAsync(uri, new System.Net.Http.HttpMessageInvoker(new System.Net.Http.SocketsHttpHandler()), CancellationToken.None).WaitAsync(Timeout);
         return socket;
     }
 
@@ -95,12 +111,15 @@ internal sealed class WebSocketGateway : IAsyncDisposable
         await _backend.DisposeAsync();
     }
 
-    private static WebApplication BuildProxy(Uri backend, TimeSpan? activityTimeout, TimeProvider time, SwitchableValidator validator)
+    private static WebApplication BuildProxy(Uri backend, TimeSpan? activityTimeout, TimeProvider time, SwitchableValidator validator, bool http2)
     {
         var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        // Far below what the test sockets carry: the upgraded stream must not be held to a body limit.
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1_024);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(System.Net.IPAddress.Loopback, 0, listen => listen.Protocols = http2 ? HttpProtocols.Http2 : HttpProtocols.Http1);
+            // Far below what the test sockets carry: the upgraded stream must not be held to a body limit.
+            kestrel.Limits.MaxRequestBodySize = 1_024;
+        });
         builder.Logging.ClearProviders();
         AuthServices.Register(builder, validator, time);
         builder.Services.AddProblemDetails();

@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
-using System.Text;
 using Gateway.Proxy.Authentication;
 using Gateway.Proxy.WebSockets;
 using Gateway.TestSupport;
@@ -23,11 +22,11 @@ public sealed class WebSocketGatewayTests
         await using var gateway = await WebSocketGateway.StartAsync();
         using var socket = await gateway.ConnectAsync("api", gateway.Issue(WebSocketGateway.Caller()));
 
-        Assert.Equal("hello", await EchoAsync(socket, "hello"));
+        Assert.Equal("hello", await socket.EchoAsync("hello"));
         var large = new byte[200_000];
         Random.Shared.NextBytes(large);
         await socket.SendAsync(large, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None).WaitAsync(Timeout);
-        Assert.Equal(large, await ReceiveMessageAsync(socket, large.Length));
+        Assert.Equal(large, await socket.ReceiveMessageAsync(large.Length));
 
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None).WaitAsync(Timeout);
         Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
@@ -36,17 +35,22 @@ public sealed class WebSocketGatewayTests
         Assert.Equal(1, totals[WebSocketCloseCause.ClientClosed]);
     }
 
-    [Fact]
-    public async Task CredentialRevoked_Client1008_BackendGetsTheGatewaysClose_NotADroppedConnection()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CredentialRevoked_Client1008_BackendGetsTheGatewaysClose_NotADroppedConnection(bool http2)
     {
-        await using var gateway = await WebSocketGateway.StartAsync();
+        // Over HTTP/2 the socket is an extended CONNECT stream (RFC 8441) that YARP turns into an
+        // HTTP/1.1 upgrade to the backend: the same frames, the same clean close.
+        await using var gateway = await WebSocketGateway.StartAsync(http2: http2);
         var token = gateway.Issue(WebSocketGateway.Caller());
         using var socket = await gateway.ConnectAsync("api", token);
-        Assert.Equal("before", await EchoAsync(socket, "before"));
+        Assert.Equal(http2 ? System.Net.HttpStatusCode.OK : System.Net.HttpStatusCode.SwitchingProtocols, socket.HttpStatusCode);
+        Assert.Equal("before", await socket.EchoAsync("before"));
 
         gateway.Cache.Invalidate(CredentialKey.From(token));
 
-        var close = await ReceiveCloseAsync(socket);
+        var close = await socket.ReceiveCloseAsync();
         Assert.Equal((WebSocketCloseStatus.PolicyViolation, "credential revoked"), close);
         await Poll.UntilAsync(_ => Task.FromResult(gateway.BackendCloses.TryPeek(out var status) ? (object?)status : null), Timeout, "the backend socket to end");
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, Assert.Single(gateway.BackendCloses));
@@ -67,9 +71,9 @@ public sealed class WebSocketGatewayTests
 
         gateway.Cache.InvalidateAll();
 
-        Assert.Equal((WebSocketCloseStatus.PolicyViolation, "credential revoked"), await ReceiveCloseAsync(revokedSocket));
+        Assert.Equal((WebSocketCloseStatus.PolicyViolation, "credential revoked"), await revokedSocket.ReceiveCloseAsync());
         await Poll.UntilAsync(_ => Task.FromResult(gateway.Validator.Calls >= 2 ? (object?)true : null), Timeout, "both credentials to be checked again");
-        Assert.Equal("still here", await EchoAsync(keptSocket, "still here"));
+        Assert.Equal("still here", await keptSocket.EchoAsync("still here"));
         Assert.Equal(WebSocketState.Open, keptSocket.State);
     }
 
@@ -85,8 +89,8 @@ public sealed class WebSocketGatewayTests
 
         gateway.Cache.InvalidateUser(userId);
 
-        Assert.Equal((WebSocketCloseStatus.PolicyViolation, "access revoked"), await ReceiveCloseAsync(pro));
-        Assert.Equal("free is fine here", await EchoAsync(api, "free is fine here"));
+        Assert.Equal((WebSocketCloseStatus.PolicyViolation, "access revoked"), await pro.ReceiveCloseAsync());
+        Assert.Equal("free is fine here", await api.EchoAsync("free is fine here"));
     }
 
     [Fact]
@@ -100,7 +104,7 @@ public sealed class WebSocketGatewayTests
         gateway.Cache.InvalidateAll();
         await Poll.UntilAsync(_ => Task.FromResult(gateway.Validator.Calls >= 2 ? (object?)true : null), Timeout, "the credential to be asked about twice");
 
-        Assert.Equal("open", await EchoAsync(socket, "open"));
+        Assert.Equal("open", await socket.EchoAsync("open"));
     }
 
     [Fact]
@@ -108,11 +112,11 @@ public sealed class WebSocketGatewayTests
     {
         await using var gateway = await WebSocketGateway.StartAsync();
         using var socket = await gateway.ConnectAsync("api", gateway.Issue(WebSocketGateway.Caller()));
-        Assert.Equal("before", await EchoAsync(socket, "before"));
+        Assert.Equal("before", await socket.EchoAsync("before"));
 
         var stopping = gateway.StopProxyAsync();
 
-        Assert.Equal((WebSocketCloseStatus.EndpointUnavailable, "gateway shutting down"), await ReceiveCloseAsync(socket));
+        Assert.Equal((WebSocketCloseStatus.EndpointUnavailable, "gateway shutting down"), await socket.ReceiveCloseAsync());
         await stopping.WaitAsync(Timeout);
     }
 
@@ -127,11 +131,11 @@ public sealed class WebSocketGatewayTests
         using var pace = new PeriodicTimer(activityTimeout / 5);
         for (var i = 0; i < 20; i++)
         {
-            Assert.Equal($"m{i}", await EchoAsync(socket, $"m{i}"));
+            Assert.Equal($"m{i}", await socket.EchoAsync($"m{i}"));
             await pace.WaitForNextTickAsync();
         }
 
-        Assert.Equal((WebSocketCloseStatus.EndpointUnavailable, "idle timeout"), await ReceiveCloseAsync(socket));
+        Assert.Equal((WebSocketCloseStatus.EndpointUnavailable, "idle timeout"), await socket.ReceiveCloseAsync());
         await Poll.UntilAsync(_ => Task.FromResult(gateway.Metrics.ReadWebSocketCounters() is { Open: 0 } t ? t : null), Timeout, "the session to end");
         Assert.Equal(1, gateway.Metrics.ReadWebSocketCounters()[WebSocketCloseCause.IdleTimeout]);
     }
@@ -177,47 +181,6 @@ public sealed class WebSocketGatewayTests
         lock (values)
         {
             return values.Count;
-        }
-    }
-
-    private static async Task<string> EchoAsync(ClientWebSocket socket, string text)
-    {
-        await socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).WaitAsync(Timeout);
-        return Encoding.UTF8.GetString(await ReceiveMessageAsync(socket, 1_024));
-    }
-
-    private static async Task<byte[]> ReceiveMessageAsync(ClientWebSocket socket, int maxLength)
-    {
-        var buffer = new byte[maxLength];
-        var length = 0;
-        while (true)
-        {
-            var received = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None).AsTask().WaitAsync(Timeout);
-            Assert.NotEqual(WebSocketMessageType.Close, received.MessageType);
-            length += received.Count;
-            if (received.EndOfMessage)
-            {
-                return buffer[..length];
-            }
-        }
-    }
-
-    /// <summary>
-    /// The close frame the client receives next (the connection ending without one fails the test),
-    /// answered as a browser answers it.
-    /// </summary>
-    private static async Task<(WebSocketCloseStatus?, string?)> ReceiveCloseAsync(ClientWebSocket socket)
-    {
-        var buffer = new byte[1_024];
-        while (true)
-        {
-            var received = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None).AsTask().WaitAsync(Timeout);
-            if (received.MessageType == WebSocketMessageType.Close)
-            {
-                var close = (socket.CloseStatus, socket.CloseStatusDescription);
-                await socket.CloseOutputAsync(close.CloseStatus!.Value, close.CloseStatusDescription, CancellationToken.None).WaitAsync(Timeout);
-                return close;
-            }
         }
     }
 }
