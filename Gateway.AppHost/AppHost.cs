@@ -1,5 +1,6 @@
 using Gateway.AppHost;
 using Gateway.AppHost.Infrastructure;
+using Gateway.AppHost.Listeners;
 using Gateway.Contracts.Redis;
 using Microsoft.Extensions.Configuration;
 
@@ -9,6 +10,10 @@ var builder = DistributedApplication.CreateBuilder(args);
 // host-installed redis-server and postgres otherwise. See Infrastructure/.
 var infrastructure = builder.AddGatewayInfrastructure();
 var authDb = infrastructure.AuthDatabase;
+
+// HTTPS for the client-facing services: the operator's certificate (Gateway:Tls), else in run mode
+// one the AppHost creates for localhost; in publish mode TLS is the platform ingress'. See Listeners/.
+var certificate = ServerCertificate.Add(builder);
 
 // A small downstream service, so routing, timeouts and breakers have something to show.
 var sampleApi = builder.AddProject<Projects.Gateway_SampleApi>(ResourceNames.SampleApi)
@@ -34,22 +39,22 @@ var proxyReplicas = builder.Configuration.GetValue("Gateway:ProxyReplicas", 2);
 builder.AddProject<Projects.Gateway_Proxy>(ResourceNames.Proxy)
     .WithReplicas(proxyReplicas)
     .WithEnvironment("Gateway__RateLimiting__Replicas", proxyReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture))
-    .WithFixedHttpPort(builder, "Gateway:ProxyPort")
+    .WithGatewayListeners(certificate, "Gateway:ProxyPort", "Gateway:ProxyHttpsPort", h2cPortKey: "Gateway:ProxyH2cPort")
     .WithExternalHttpEndpoints()
     .WithAllowedHosts(builder)
     .WithReference(sampleApi).WaitFor(sampleApi)
     .WithReference(auth).WaitFor(auth)
     .WithRedisUser(infrastructure, RedisUsers.Proxy)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health", endpointName: "http");
 
 // The live dashboard, fed by every proxy replica through Redis.
 builder.AddProject<Projects.Gateway_Dashboard>(ResourceNames.Dashboard)
-    .WithFixedHttpPort(builder, "Gateway:DashboardPort")
+    .WithGatewayListeners(certificate, "Gateway:DashboardPort", "Gateway:DashboardHttpsPort")
     .WithOperatorKey(builder)
     .WithEnvironment("Dashboard__Security__AuthServiceKey", dashboardServiceKey)
     .WithExternalHttpEndpoints()
     .WithReference(auth).WaitFor(auth)
     .WithRedisUser(infrastructure, RedisUsers.Dashboard)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health", endpointName: "http");
 
 builder.Build().Run();

@@ -1,6 +1,5 @@
 using Gateway.AppHost.Infrastructure;
 using Gateway.Contracts.Redis;
-using Microsoft.Extensions.Configuration;
 
 namespace Gateway.AppHost;
 
@@ -8,22 +7,6 @@ internal static class ProjectExtensions
 {
     /// <summary>The proxy's run-mode host names (as in its appsettings.json).</summary>
     public const string LoopbackHosts = "localhost;*.localhost;127.0.0.1;[::1]";
-
-    /// <summary>
-    /// In run mode, puts the project's <c>http</c> endpoint on the fixed port configured under
-    /// <paramref name="portKey"/>, so users have one stable URL in front of every replica. Tests
-    /// get random ports from the testing builder instead.
-    /// </summary>
-    public static IResourceBuilder<ProjectResource> WithFixedHttpPort(
-        this IResourceBuilder<ProjectResource> project, IDistributedApplicationBuilder builder, string portKey)
-    {
-        if (builder.ExecutionContext.IsRunMode && builder.Configuration.GetValue<int?>(portKey) is int port and > 0)
-        {
-            project.WithEndpoint("http", endpoint => endpoint.Port = port);
-        }
-
-        return project;
-    }
 
     /// <summary>
     /// Connects the project to Redis as its own ACL user (<see cref="RedisUsers"/>): the connection

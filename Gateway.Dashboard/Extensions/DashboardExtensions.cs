@@ -62,6 +62,7 @@ internal static class DashboardExtensions
         builder.Services.AddScoped<DashboardSignIn>();
         // Sign-in failures are throttled per client by the auth service: the same client key as the proxy's.
         builder.AddClientAddresses();
+        builder.AddGatewayTls();
 
         builder.Services.AddSingleton<IAdminStandingSource, AuthServiceAdminStanding>();
         builder.Services.AddSingleton<SessionValidator>();

@@ -30,6 +30,7 @@ internal static class ApplicationServiceExtensions
         builder.AddGatewayAuthentication();
         builder.AddGatewayAuthorization();
         builder.AddClientAddresses();
+        builder.AddGatewayTls();
         builder.Services.AddSingleton<RetryBudget>();
         builder.AddGatewayRateLimiting();
         builder.AddRequestLimits();

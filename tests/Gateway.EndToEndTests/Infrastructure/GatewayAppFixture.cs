@@ -51,6 +51,12 @@ public sealed class GatewayAppFixture : IAsyncLifetime
 
     private readonly string _dataDirectory = TestPaths.NewTempDirectory("gateway-tests-pg");
 
+    /// <summary>Where the AppHost writes the development certificate the proxy and dashboard serve HTTPS with.</summary>
+    public string CertificateDirectory { get; } = TestPaths.NewTempDirectory("gateway-tests-tls");
+
+    /// <summary>The certificate the proxy and the dashboard serve (self-signed, for localhost): what test clients trust.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2 ServerCertificate { get; private set; } = null!;
+
     public DistributedApplication App { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -61,6 +67,9 @@ public sealed class GatewayAppFixture : IAsyncLifetime
                 "--Infrastructure:Mode=Executables",
                 "--Infrastructure:Ephemeral=true",
                 $"--Infrastructure:DataDirectory={_dataDirectory}",
+                $"--Gateway:Tls:DevelopmentCertificateDirectory={CertificateDirectory}",
+                // The opt-in HTTP/2 cleartext listener (shipped off); the testing builder picks its port.
+                "--Gateway:ProxyH2cPort=8082",
             ],
             cts.Token);
         // Resource console output (one line per proxied request in Development) would drown the
@@ -151,6 +160,8 @@ public sealed class GatewayAppFixture : IAsyncLifetime
             .WithEnvironment("ReverseProxy__Clusters__ws-idle__Destinations__sampleapi__Address", "https+http://sampleapi");
 
         App = await builder.BuildAsync(cts.Token).WaitAsync(cts.Token);
+        ServerCertificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(
+            Path.Combine(CertificateDirectory, "gateway-localhost.crt"));
         await App.StartAsync(cts.Token).WaitAsync(cts.Token);
 
         string[] resources = ["redis", "postgres", "authdb", .. ProjectResources];
@@ -215,5 +226,6 @@ public sealed class GatewayAppFixture : IAsyncLifetime
         }
 
         TestPaths.TryDelete(_dataDirectory);
+        TestPaths.TryDelete(CertificateDirectory);
     }
 }
