@@ -15,6 +15,27 @@ public static class WebSocketTalk
         return Encoding.UTF8.GetString(await socket.ReceiveMessageAsync(64 * 1024));
     }
 
+    /// <summary>
+    /// Echoes a message every tenth of <paramref name="timeout"/> until two and a half timeouts
+    /// have passed: traffic for longer than an idle timeout, never idle for long (a wide margin on
+    /// a loaded runner).
+    /// </summary>
+    public static async Task KeepTalkingAsync(this WebSocket socket, TimeSpan timeout)
+    {
+        using var pace = new PeriodicTimer(timeout / 10);
+        var talking = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; talking.Elapsed < timeout * 2.5; i++)
+        {
+            var text = $"m{i}";
+            if (await socket.EchoAsync(text) != text)
+            {
+                throw new InvalidOperationException($"Message {text} was not echoed.");
+            }
+
+            await pace.WaitForNextTickAsync();
+        }
+    }
+
     /// <summary>The next whole message (a close instead fails the test).</summary>
     public static async Task<byte[]> ReceiveMessageAsync(this WebSocket socket, int maxLength)
     {

@@ -41,7 +41,7 @@ public sealed class GatewayAppFixture : IAsyncLifetime
     /// API's <c>/api</c> space): short, so WebSocket tests see messages flow past it and an idle
     /// socket closed by it within seconds.
     /// </summary>
-    public static readonly TimeSpan ShortActivityTimeout = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan ShortActivityTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>
     /// Destination of the anonymous test route <c>/sink/...</c>: nothing listens there unless a test

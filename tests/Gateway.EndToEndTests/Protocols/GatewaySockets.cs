@@ -8,10 +8,21 @@ internal static class GatewaySockets
 {
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
 
-    /// <summary>An open socket to <paramref name="path"/> on the replica at <paramref name="replica"/>.</summary>
-    public static async Task<ClientWebSocket> ConnectAsync(Uri replica, string path, string? bearer = null, string? apiKey = null, HttpMessageInvoker? invoker = null)
+    /// <summary>
+    /// An open socket to <paramref name="path"/> on the replica at <paramref name="replica"/>: an
+    /// HTTP/1.1 upgrade, or with <paramref name="http2"/> an HTTP/2 extended CONNECT (RFC 8441;
+    /// with prior knowledge on a cleartext address).
+    /// </summary>
+    public static async Task<ClientWebSocket> ConnectAsync(
+        Uri replica, string path, string? bearer = null, string? apiKey = null, HttpMessageInvoker? invoker = null, bool http2 = false)
     {
         var socket = Create(bearer, apiKey);
+        if (http2)
+        {
+            socket.Options.HttpVersion = HttpVersion.Version20;
+            socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        }
+
         try
         {
             await socket.ConnectAsync(WebSocketUri(replica, path), invoker, CancellationToken.None).WaitAsync(ConnectTimeout);
