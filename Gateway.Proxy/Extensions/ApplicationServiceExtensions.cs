@@ -80,12 +80,13 @@ internal static class ApplicationServiceExtensions
     /// <summary>
     /// Every error the gateway produces itself (including YARP's bare 502/504) becomes an
     /// RFC 9457 problem details body; then host filtering (<c>AllowedHosts</c>), so that a refused
-    /// <c>Host</c> is a 400 problem too.
+    /// <c>Host</c> is a 400 problem too; then the optional HTTPS redirect and HSTS (<c>Gateway:Tls</c>).
     /// </summary>
     public static WebApplication UseGatewayErrors(this WebApplication app)
     {
         app.UseProblemDetailsErrors();
         app.UseGatewayHostFiltering();
+        app.UseGatewayTls();
         return app;
     }
 

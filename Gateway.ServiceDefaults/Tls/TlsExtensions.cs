@@ -1,5 +1,7 @@
 using System.Security.Authentication;
 using Gateway.ServiceDefaults.Tls;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.HttpsPolicy;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -22,7 +24,16 @@ public static class TlsExtensions
         builder.Services.AddSingleton<IValidateOptions<TlsOptions>, TlsOptionsValidator>();
         builder.Services.AddOptions<TlsOptions>()
             .BindConfiguration(TlsOptions.SectionName)
+            .ValidateDataAnnotations()
             .ValidateOnStart();
+        builder.Services.AddOptions<HstsOptions>()
+            .Configure<IOptions<TlsOptions>>((hsts, tls) =>
+            {
+                if (tls.Value.HstsMaxAge is { } maxAge)
+                {
+                    hsts.MaxAge = maxAge;
+                }
+            });
 
         builder.Services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<TlsOptions>, TlsCertificateLoader>((kestrel, tls, loader) => kestrel.ConfigureHttpsDefaults(https =>
@@ -37,5 +48,28 @@ public static class TlsExtensions
             }));
 
         return builder;
+    }
+
+    /// <summary>
+    /// <c>Gateway:Tls:RedirectHttp</c> and <c>Gateway:Tls:HstsMaxAge</c>, when set. Health
+    /// endpoints stay answerable over plain HTTP: the orchestrator probes them there.
+    /// </summary>
+    public static WebApplication UseGatewayTls(this WebApplication app)
+    {
+        var tls = app.Services.GetRequiredService<IOptions<TlsOptions>>().Value;
+        if (tls.HstsMaxAge is { } maxAge && maxAge > TimeSpan.Zero)
+        {
+            app.UseHsts();
+        }
+
+        if (tls.RedirectHttp)
+        {
+            app.UseWhen(
+                context => !context.Request.Path.StartsWithSegments(Extensions.HealthEndpointPath)
+                    && !context.Request.Path.StartsWithSegments(Extensions.AlivenessEndpointPath),
+                redirect => redirect.UseHttpsRedirection());
+        }
+
+        return app;
     }
 }

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace Gateway.ServiceDefaults.Tls;
 
 /// <summary>
@@ -22,4 +24,20 @@ public sealed class TlsOptions
 
     /// <summary>The PKCS#12 file's password, or the PEM key's (for an encrypted key). Pass it as a secret, never in a file.</summary>
     public string? Password { get; set; }
+
+    /// <summary>
+    /// Answer plain-HTTP requests with a redirect to the same URL over HTTPS (307, so a POST stays
+    /// a POST; the HTTPS port is <c>ASPNETCORE_HTTPS_PORT</c>, which Aspire sets to the public one).
+    /// Off by default: API clients rarely follow redirects with their credentials, and the plain
+    /// listener is what local tools and the benchmark use. Health endpoints are never redirected.
+    /// </summary>
+    public bool RedirectHttp { get; set; }
+
+    /// <summary>
+    /// When set, HTTPS responses carry <c>Strict-Transport-Security</c> with this max-age (browsers
+    /// then refuse plain HTTP to the host for that long). Not sent for localhost and loopback
+    /// addresses, which a browser would then refuse for every other local service too.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "3650.00:00:00")]
+    public TimeSpan? HstsMaxAge { get; set; }
 }
