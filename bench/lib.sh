@@ -352,11 +352,12 @@ start_backend() { # name port
 }
 
 # bench/Gateway.Bench.BareYarp: one catch-all route to the backend, nothing else.
-start_bare_yarp() { # name port backend-port
+start_bare_yarp() { # name port backend-port [setting...] (later settings win)
   log "starting bare YARP on 127.0.0.1:$2"
   start_server "$1" "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Bench.BareYarp)" "${dotnet_settings[@]}" DOTNET_JitStdOutFile="$(jit_log "$1")" \
     ASPNETCORE_URLS="http://127.0.0.1:$2" \
     ReverseProxy__Clusters__backend__Destinations__backend__Address="http://127.0.0.1:$3" \
+    "${@:4}" \
     dotnet Gateway.Bench.BareYarp.dll
 }
 
@@ -364,13 +365,14 @@ start_bare_yarp() { # name port backend-port
 # shipped /api route carries a per-user policy bench-<mode> (strict, batched or approximate): same route, same
 # path, same transforms as the cached-token row, so the rows differ by the limiter alone.
 # Listens on $gateway_rl_<mode>_port; sets pid_gateway_rl_<mode> (start_gateway's later settings win).
-start_rl_gateway() { # mode
+start_rl_gateway() { # mode [setting...]
   local port_var=gateway_rl_${1}_port
   log "starting gateway proxy with a $1 per-user limit on /api on 127.0.0.1:${!port_var}"
   start_gateway "gateway-rl-$1" "${!port_var}" \
     "ReverseProxy__Routes__api__RateLimiterPolicy=bench-$1" \
     "Gateway__RateLimiting__Policies__bench-$1__Partition=User" \
-    "Gateway__RateLimiting__Policies__bench-$1__Mode=${1^}"
+    "Gateway__RateLimiting__Policies__bench-$1__Mode=${1^}" \
+    "${@:2}"
 }
 
 # shellcheck disable=SC2154  # backend_port, redis_port, redis_password, gateway_auth_env: the caller sets them

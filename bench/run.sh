@@ -16,7 +16,9 @@ REPO_DIR=$(dirname "$BENCH_DIR")
 source "$BENCH_DIR/lib.sh"
 
 # Every row, in the order of each interleaved round.
-all_rows="direct nginx yarp gateway-anon gateway-anon-nometrics gateway-auth gateway-rl-strict gateway-rl-batched gateway-rl-approximate"
+# Rows named <row>@<protocol> are measured with h2load instead of wrk, over HTTPS with HTTP/1.1
+# (h1tls) or HTTP/2 by ALPN (h2tls); their ratios compare with bare YARP over the same protocol.
+all_rows="direct nginx yarp gateway-anon gateway-anon-nometrics gateway-auth gateway-rl-strict gateway-rl-batched gateway-rl-approximate yarp@h1tls gateway-rl-approximate@h1tls yarp@h2tls gateway-rl-approximate@h2tls"
 
 usage() {
   cat <<EOF
@@ -71,12 +73,16 @@ done
 # What to build and start: only what the selected rows need (the backend always).
 wants() { [[ $selected == *" $1 "* ]]; }
 wants_gateway() { wants gateway-anon || wants gateway-anon-nometrics || wants_auth; }
+# A rate limited gateway in mode $1 serves the row of that mode and its rows over TLS.
+wants_rl() { [[ $selected == *" gateway-rl-$1 "* || $selected == *" gateway-rl-$1@"* ]]; }
+wants_tls() { [[ $selected == *"@h1tls "* || $selected == *"@h2tls "* ]]; }
+wants_bare_yarp() { wants yarp || wants yarp@h1tls || wants yarp@h2tls; }
 # Rows that need the auth service, PostgreSQL and a signed-up user with a token.
-wants_auth() { wants gateway-auth || wants gateway-rl-strict || wants gateway-rl-batched || wants gateway-rl-approximate; }
+wants_auth() { wants gateway-auth || wants_rl strict || wants_rl batched || wants_rl approximate; }
 
 # --- prerequisites ---------------------------------------------------------------------------
 "$REPO_DIR/scripts/prerequisites.sh" bench
-for tool in dotnet nginx wrk redis-server redis-cli taskset getconf; do
+for tool in dotnet nginx wrk h2load openssl redis-server redis-cli taskset getconf; do
   command -v "$tool" >/dev/null || die "'$tool' not found (scripts/prerequisites.sh bench installs the packages)."
 done
 if wants_auth; then
@@ -96,7 +102,7 @@ bench_init
 
 # --- build -----------------------------------------------------------------------------------
 apps=(Gateway.SampleApi Gateway.Bench.Report)
-wants yarp && apps+=(Gateway.Bench.BareYarp)
+wants_bare_yarp && apps+=(Gateway.Bench.BareYarp)
 wants_gateway && apps+=(Gateway.Proxy)
 wants_auth && apps+=(Gateway.Auth)
 if ((build)); then
@@ -115,7 +121,16 @@ report_tool=(dotnet "$(app_dir Gateway.Bench.Report)/Gateway.Bench.Report.dll")
 # Runtime settings shared by every .NET process (dotnet_env, dotnet_settings): see bench/lib.sh.
 free_port backend_port
 wants nginx && free_port nginx_port
-wants yarp && free_port yarp_port
+wants_bare_yarp && free_port yarp_port
+if wants_tls; then
+  free_port yarp_tls_port
+  free_port gateway_tls_port
+  # A throwaway self-signed certificate for the TLS rows (h2load does not verify it).
+  mkdir -p "$work_dir/tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$work_dir/tls/key.pem" -out "$work_dir/tls/cert.pem" 2>/dev/null \
+    || die "openssl could not create the benchmark's certificate"
+fi
 if wants_gateway; then
   free_port redis_port
   free_port gateway_port
@@ -178,7 +193,13 @@ EOF
   start_server nginx "${server_pin[@]}" nginx -p "$work_dir/nginx" -c "$work_dir/nginx/nginx.conf" -e stderr
 fi
 
-wants yarp && start_bare_yarp yarp "$yarp_port" "$backend_port"
+if wants_bare_yarp; then
+  yarp_tls=()
+  # Kestrel's own default-certificate settings: bare YARP has none of the gateway's.
+  wants_tls && yarp_tls=(ASPNETCORE_URLS="http://127.0.0.1:$yarp_port;https://127.0.0.1:$yarp_tls_port"
+    Kestrel__Certificates__Default__Path="$work_dir/tls/cert.pem" Kestrel__Certificates__Default__KeyPath="$work_dir/tls/key.pem")
+  start_bare_yarp yarp "$yarp_port" "$backend_port" "${yarp_tls[@]}"
+fi
 
 # One password-protected Redis shared by the proxy and the auth service, as under the AppHost
 # (revocations travel through it).
@@ -201,7 +222,7 @@ fi
 # The rate limited rows: gateways of their own (start_rl_gateway, bench/lib.sh).
 rl_modes=()
 for mode in strict batched approximate; do
-  if wants "gateway-rl-$mode"; then rl_modes+=("$mode"); fi
+  if wants_rl "$mode"; then rl_modes+=("$mode"); fi
 done
 
 if wants_gateway; then
@@ -214,11 +235,20 @@ if wants_gateway; then
     log "starting gateway proxy without request metrics on 127.0.0.1:$gateway_nometrics_port"
     start_gateway gateway-nometrics "$gateway_nometrics_port" Gateway__Telemetry__Enabled=false
   fi
-  for mode in "${rl_modes[@]}"; do start_rl_gateway "$mode"; done
+  for mode in "${rl_modes[@]}"; do
+    gateway_tls=()
+    # The default mode's gateway also listens on HTTPS (HTTP/1.1 and HTTP/2 by ALPN), with the
+    # gateway's own certificate settings (Gateway:Tls), for the TLS rows.
+    if [[ $mode == approximate ]] && wants_tls; then
+      gateway_tls=(ASPNETCORE_URLS="http://127.0.0.1:$gateway_rl_approximate_port;https://127.0.0.1:$gateway_tls_port"
+        Gateway__Tls__CertificatePath="$work_dir/tls/cert.pem" Gateway__Tls__KeyPath="$work_dir/tls/key.pem")
+    fi
+    start_rl_gateway "$mode" "${gateway_tls[@]}"
+  done
 fi
 
 wants nginx && wait_ready nginx "$nginx_port" /api/hello "Hello from the sample API"
-wants yarp && wait_ready yarp "$yarp_port" /api/hello "Hello from the sample API"
+wants_bare_yarp && wait_ready yarp "$yarp_port" /api/hello "Hello from the sample API"
 # /health covers the proxy's Redis connection (password included).
 wants_gateway && wait_ready gateway "$gateway_port" /health Healthy
 wants gateway-anon-nometrics && wait_ready gateway-nometrics "$gateway_nometrics_port" /health Healthy
@@ -299,6 +329,16 @@ wants gateway-rl-batched && add_row gateway-rl-batched "gateway, authenticated +
   "http://127.0.0.1:${gateway_rl_batched_port:-}/api/hello" "${pid_gateway_rl_batched:-} $pid_redis_server $pid_auth $pid_postgres_server" gateway-rl-batched "$auth_header"
 wants gateway-rl-approximate && add_row gateway-rl-approximate "gateway, authenticated + rate limited (approximate, the default)" \
   "http://127.0.0.1:${gateway_rl_approximate_port:-}/api/hello" "${pid_gateway_rl_approximate:-} $pid_redis_server $pid_auth $pid_postgres_server" gateway-rl-approximate "$auth_header"
+# Over TLS, measured with h2load (-m1: one request in flight per connection, as wrk): HTTP/1.1,
+# then HTTP/2 chosen by ALPN. The full chain's rows compare with bare YARP over the same protocol.
+for protocol in h1tls h2tls; do
+  name="HTTPS, HTTP/1.1"
+  [[ $protocol == h2tls ]] && name="HTTPS, HTTP/2"
+  wants "yarp@$protocol" && add_row "yarp@$protocol" "bare YARP, $name (h2load)" \
+    "https://127.0.0.1:${yarp_tls_port:-}/api/hello" "$pid_yarp" yarp
+  wants "gateway-rl-approximate@$protocol" && add_row "gateway-rl-approximate@$protocol" "gateway, full chain (approximate), $name (h2load)" \
+    "https://127.0.0.1:${gateway_tls_port:-}/api/hello" "${pid_gateway_rl_approximate:-} $pid_redis_server $pid_auth $pid_postgres_server" gateway-rl-approximate "$auth_header"
+done
 
 # Redis script calls (EVALSHA + EVAL: every rate limit decision is one) served so far by the
 # bench Redis, from INFO commandstats; '-' for rows without it. The password goes through the
@@ -340,11 +380,26 @@ measure() {
   before_row=$(cpu_ticks "${pids[@]}")
   before_backend=$(cpu_ticks "$pid_backend")
   # In the background so that a signal reaches the trap at once, not after the measurement.
-  "${client_pin[@]}" wrk "${args[@]}" "${row_urls[i]}" >"$work_dir/wrk.out" 2>&1 &
+  if [[ ${row_keys[i]} == *@* ]]; then
+    local -a h2args=(-t1 -c"$connections" -m1 -D"$seconds" --log-file="$work_dir/h2load.log")
+    [[ ${row_keys[i]} == *@h1tls ]] && h2args+=(--h1)
+    [[ -n ${row_headers[i]} ]] && h2args+=(-H "${row_headers[i]}")
+    # h2load appends to its log: one log per measurement.
+    rm -f "$work_dir/h2load.log"
+    "${client_pin[@]}" h2load "${h2args[@]}" "${row_urls[i]}" >"$work_dir/wrk.out" 2>&1 &
+  else
+    "${client_pin[@]}" wrk "${args[@]}" "${row_urls[i]}" >"$work_dir/wrk.out" 2>&1 &
+  fi
   client_pid=$!
-  wait "$client_pid" || { cat "$work_dir/wrk.out" >&2; die "wrk failed against ${row_labels[i]}"; }
+  wait "$client_pid" || { cat "$work_dir/wrk.out" >&2; die "the load tool failed against ${row_labels[i]}"; }
   client_pid=
   output=$(<"$work_dir/wrk.out")
+  if [[ ${row_keys[i]} == *@* ]]; then
+    # h2load's summary has no percentiles: the same line as wrk-report.lua's, from its request log.
+    local errored
+    errored=$(sed -n 's/^requests: .* \([0-9][0-9]*\) errored.*/\1/p' <<<"$output")
+    output="BENCH $("${report_tool[@]}" h2load-log "$work_dir/h2load.log" "$seconds" "${errored:-0}")"
+  fi
   after_row=$(cpu_ticks "${pids[@]}")
   after_backend=$(cpu_ticks "$pid_backend")
   after_ours=$(cpu_ticks "${all_server_pids[@]}")

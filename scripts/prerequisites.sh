@@ -28,6 +28,9 @@ case "$purpose" in
   bench)
     have_command nginx || need_packages+=(nginx)
     have_command wrk || need_packages+=(wrk)
+    # HTTP/2, TLS and gRPC rows of bench/run.sh.
+    have_command h2load || need_packages+=(nghttp2-client)
+    have_command openssl || need_packages+=(openssl)
     ;;
 esac
 

@@ -6,6 +6,7 @@ using Gateway.Bench.Report;
 // numbers is here, in C#, on the shared measuring library (bench/Gateway.Bench.Measure):
 //   measurement key=value ...     one measurement: progress line on stderr, results line on stdout (rounds only)
 //   table <results> <keys> <labels>   the results table (keys space-separated, labels '|'-separated)
+//   h2load-log <log> <seconds> <errored>   an h2load measurement as wrk-report.lua's line (percentiles from --log-file)
 //   other-load <results>          how busy other processes kept the server core
 //   failed <results>              failed requests over every round
 //   json path ...                 fields of the JSON (or HTTP response) on stdin, space-separated
@@ -33,6 +34,10 @@ switch (args)
 
     case ["table", var results, var keys, var labels]:
         Console.WriteLine(ResultsTable.Build(Read(results), keys.Split(' ', StringSplitOptions.RemoveEmptyEntries), labels.Split('|')));
+        return 0;
+
+    case ["h2load-log", var log, var seconds, var errored]:
+        Console.WriteLine(H2loadLog.Line(log, double.Parse(seconds, invariant), long.Parse(errored, invariant)));
         return 0;
 
     case ["other-load", var results]:

@@ -2,7 +2,12 @@ using Gateway.Bench.Measure;
 
 namespace Gateway.Bench.Report;
 
-/// <summary>bench/run.sh's table: per row the median (min–max) of its rounds; ratios and the p99 difference pair rounds.</summary>
+/// <summary>
+/// bench/run.sh's table: per row the median (min–max) of its rounds; ratios and the p99 difference
+/// pair rounds. A row measured over another protocol (key <c>name@protocol</c>, e.g.
+/// <c>gateway-rl-approximate@h2tls</c>) is compared with bare YARP over the same protocol
+/// (<c>yarp@h2tls</c>) when the run has it.
+/// </summary>
 internal static class ResultsTable
 {
     public static string Build(IReadOnlyList<Measurement> measurements, IReadOnlyList<string> keys, IReadOnlyList<string> labels)
@@ -16,7 +21,7 @@ internal static class ResultsTable
             var rounds = byKey.GetValueOrDefault(keys[k]) ?? [];
             IEnumerable<double> Each(Func<Measurement, double?> value) => rounds.Values.Select(value).OfType<double>();
             IEnumerable<double> Paired(string baseKey, Func<Measurement, Measurement, double?> value) =>
-                byKey.TryGetValue(baseKey, out var baseline)
+                byKey.TryGetValue(SameProtocol(baseKey, keys[k], byKey), out var baseline)
                     ? rounds.Values.Select(m => baseline.TryGetValue(m.Round, out var b) ? value(m, b) : null).OfType<double>()
                     : [];
 
@@ -36,4 +41,9 @@ internal static class ResultsTable
 
         return table.ToString();
     }
+
+    private static string SameProtocol(string baseKey, string key, IReadOnlyDictionary<string, Dictionary<int, Measurement>> byKey) =>
+        key.IndexOf('@', StringComparison.Ordinal) is var at and > 0 && byKey.ContainsKey(baseKey + key[at..])
+            ? baseKey + key[at..]
+            : baseKey;
 }

@@ -47,7 +47,7 @@ public sealed class GatewayAppFixture : IAsyncLifetime
     /// Destination of the anonymous test route <c>/sink/...</c>: nothing listens there unless a test
     /// does, to see exactly which bytes the proxy forwards (or that it forwards none).
     /// </summary>
-    public int SinkPort { get; } = FreeLoopbackPort();
+    public int SinkPort { get; } = FreePorts.Loopback();
 
     private readonly string _dataDirectory = TestPaths.NewTempDirectory("gateway-tests-pg");
 
@@ -195,27 +195,6 @@ public sealed class GatewayAppFixture : IAsyncLifetime
             // Each route forwards into the sample API's path space of its authorization policy: the
             // start-up overlap check refuses an anonymous route into /api, which "api" guards.
             .WithEnvironment($"ReverseProxy__Routes__rl-{name}__Transforms__0__PathPattern", anonymous ? "/public/{**rest}" : "/api/{**rest}");
-    }
-
-    /// <summary>
-    /// A free port below the ephemeral range: a port the OS hands out itself could meanwhile be the
-    /// local end of some outgoing connection, and a test could then not listen on it.
-    /// </summary>
-    private static int FreeLoopbackPort()
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = Random.Shared.Next(20_000, 32_000);
-            try
-            {
-                using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-                probe.Start();
-                return port;
-            }
-            catch (System.Net.Sockets.SocketException) when (attempt < 100)
-            {
-            }
-        }
     }
 
     public async Task DisposeAsync()

@@ -62,24 +62,6 @@ internal sealed class ProxyProcess : IAsyncDisposable
         return proxy;
     }
 
-    /// <summary>A free loopback port below the ephemeral range (where no outgoing connection's local end can be).</summary>
-    public static int FreePort()
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = Random.Shared.Next(20_000, 32_000);
-            try
-            {
-                using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-                probe.Start();
-                return port;
-            }
-            catch (System.Net.Sockets.SocketException) when (attempt < 100)
-            {
-            }
-        }
-    }
-
     private void Append(string? line)
     {
         if (line is null)

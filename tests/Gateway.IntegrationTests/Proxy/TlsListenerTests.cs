@@ -216,12 +216,12 @@ public sealed class TlsListenerTests : IDisposable
 
     private static Task<(int ExitCode, string Output)> RunToExitAsync(Dictionary<string, string> settings) =>
         ProcessRunner.RunAsync("dotnet", ["Gateway.Proxy.dll"], ProxyProcess.Directory, StartTimeout,
-            ProxyProcess.BaseSettings(Listeners(settings, ProxyProcess.FreePort(), ProxyProcess.FreePort())));
+            ProxyProcess.BaseSettings(Listeners(settings, FreePorts.Loopback(), FreePorts.Loopback())));
 
     /// <summary>Starts the proxy and waits (polling, with a deadline) until its HTTPS listener answers.</summary>
     private async Task<RunningListeners> StartServingAsync(Dictionary<string, string> settings)
     {
-        var (httpPort, httpsPort) = (ProxyProcess.FreePort(), ProxyProcess.FreePort());
+        var (httpPort, httpsPort) = (FreePorts.Loopback(), FreePorts.Loopback());
         var proxy = new RunningListeners(ProxyProcess.Start(Listeners(settings, httpPort, httpsPort)), httpPort, httpsPort);
         using var client = new HttpClient(TlsClients.Handler(_certificate)) { Timeout = TimeSpan.FromSeconds(5) };
         try
