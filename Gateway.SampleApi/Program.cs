@@ -6,6 +6,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.Services.AddProblemDetails();
 builder.Services.AddSingleton<Chaos>();
+builder.Services.AddSingleton<HeldStreams>();
 builder.Services.AddHealthChecks().AddCheck<ChaosHealthCheck>("chaos");
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddGrpc();
@@ -14,6 +15,7 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseWebSockets();
 
 app.MapDefaultEndpoints();
 app.MapSampleApi();

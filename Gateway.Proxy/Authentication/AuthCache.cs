@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Gateway.Contracts.Invalidation;
 using Gateway.Proxy.Telemetry;
 using Microsoft.Extensions.Options;
 
@@ -98,8 +99,7 @@ internal sealed class AuthCache
     private bool TryUse(Entry entry, long now, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out GatewayPrincipal? principal, out bool refreshDue)
     {
         var live = _invalidationsLive;
-        var expires = live ? entry.ExpiresAtTicks : Math.Min(entry.ExpiresAtTicks, entry.CachedAtTicks + _options.CurrentValue.DegradedTtl.Ticks);
-        if (now >= expires)
+        if (now >= ExpiresAt(entry, live))
         {
             principal = null;
             refreshDue = false;
@@ -113,6 +113,21 @@ internal sealed class AuthCache
         _metrics.AuthCacheHit();
         return true;
     }
+
+    /// <summary>
+    /// Raised after an invalidation has taken effect here, for what holds on to a credential's
+    /// answer for longer than one request (an open WebSocket): the cache has forgotten, so it must
+    /// decide again. Handlers run on the invalidation subscriber's thread and must return quickly.
+    /// </summary>
+    public event Action<CacheInvalidation>? Invalidated;
+
+    /// <summary>Whether a fresh positive answer about <paramref name="key"/> is held; counts nothing and claims no refresh.</summary>
+    public bool Holds(CredentialKey key) =>
+        _positive.TryGetValue(key, out var entry) && _timeProvider.GetUtcNow().UtcTicks < ExpiresAt(entry, _invalidationsLive);
+
+    private long ExpiresAt(Entry entry, bool invalidationsLive) => invalidationsLive
+        ? entry.ExpiresAtTicks
+        : Math.Min(entry.ExpiresAtTicks, entry.CachedAtTicks + _options.CurrentValue.DegradedTtl.Ticks);
 
     /// <summary>
     /// Changes whenever something is forgotten: an answer obtained before the change may be stale
@@ -130,6 +145,7 @@ internal sealed class AuthCache
         }
 
         _negative.Remove(key);
+        Invalidated?.Invoke(new CacheInvalidation(InvalidationTarget.Credential, key, null));
     }
 
     /// <summary>Forgets every credential of a user (plan changed, disabled).</summary>
@@ -143,6 +159,8 @@ internal sealed class AuthCache
                 Interlocked.Add(ref _bytes, -removed.Bytes);
             }
         }
+
+        Invalidated?.Invoke(new CacheInvalidation(InvalidationTarget.User, default, userId));
     }
 
     /// <summary>Forgets every answer (invalidations were missed, or the auth service said so).</summary>
@@ -151,6 +169,7 @@ internal sealed class AuthCache
         Interlocked.Increment(ref _generation);
         _positive.Clear();
         Interlocked.Exchange(ref _bytes, 0);
+        Invalidated?.Invoke(CacheInvalidation.All);
     }
 
     /// <summary>

@@ -8,6 +8,7 @@ using Gateway.Proxy.Limits;
 using Gateway.Proxy.RateLimiting;
 using Gateway.Proxy.Routing;
 using Gateway.Proxy.Telemetry;
+using Gateway.Proxy.WebSockets;
 
 namespace Gateway.Proxy.Extensions;
 
@@ -35,6 +36,7 @@ internal static class ApplicationServiceExtensions
         builder.AddGatewayRateLimiting();
         builder.AddRequestLimits();
         builder.AddGatewayHostFiltering();
+        builder.AddGatewayWebSockets();
         builder.Services.AddOptions<ForwardingOptions>()
             .BindConfiguration(ForwardingOptions.SectionName)
             .ValidateDataAnnotations()
@@ -111,9 +113,13 @@ internal static class ApplicationServiceExtensions
         return app;
     }
 
-    /// <summary>YARP's standard proxy pipeline with safe retries around load balancing.</summary>
+    /// <summary>
+    /// YARP's standard proxy pipeline with safe retries around load balancing; WebSocket handshakes
+    /// become sessions first (the gateway can then close them cleanly: revocation, shutdown).
+    /// </summary>
     public static IReverseProxyApplicationBuilder UseGatewayForwarding(this IReverseProxyApplicationBuilder proxy)
     {
+        proxy.UseWebSocketSessions();
         proxy.UseMiddleware<RetryMiddleware>();
         proxy.UseSessionAffinity();
         proxy.UseLoadBalancing();

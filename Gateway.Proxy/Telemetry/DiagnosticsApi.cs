@@ -1,5 +1,6 @@
 using Gateway.Contracts.Metrics;
 using Gateway.Proxy.Authentication;
+using Gateway.Proxy.WebSockets;
 
 namespace Gateway.Proxy.Telemetry;
 
@@ -25,7 +26,8 @@ internal static class DiagnosticsApi
                     counters.AuthServiceCalls, counters.AuthServiceErrors, counters.BreakerState, lookups.InFlight,
                     counters.LookupsRefusedOverBudget, counters.LookupsRefusedClientBusy, counters.LookupsRefusedBusy),
                 new AccountsDiagnostics(counters.Logins, counters.LoginsThrottled),
-                RateLimiting(metrics.ReadRateLimitCounters())));
+                RateLimiting(metrics.ReadRateLimitCounters()),
+                WebSockets(metrics.ReadWebSocketCounters())));
         }).RequireAuthorization(policy).WithMetadata(GatewayEndpointRoute.Diagnostics);
 
         return app;
@@ -36,8 +38,14 @@ internal static class DiagnosticsApi
         totals.RedisCalls,
         totals.BreakerState);
 
+    private static WebSocketDiagnostics WebSockets(WebSocketTotals totals) => new(
+        totals.Opened,
+        totals.Open,
+        Enum.GetValues<WebSocketCloseCause>().ToDictionary(ProxyMetrics.NameOf, cause => totals[cause]));
+
     internal sealed record Diagnostics(
-        string Replica, AuthCacheDiagnostics AuthCache, AuthServiceDiagnostics AuthService, AccountsDiagnostics Accounts, RateLimitDiagnostics RateLimiting);
+        string Replica, AuthCacheDiagnostics AuthCache, AuthServiceDiagnostics AuthService, AccountsDiagnostics Accounts, RateLimitDiagnostics RateLimiting,
+        WebSocketDiagnostics WebSockets);
 
     internal sealed record AuthCacheDiagnostics(
         int Entries, long ApproximateBytes, int NegativeEntries, bool InvalidationsLive, long Hits, long NegativeHits, long Misses, long Evictions, long Refreshes);
@@ -52,6 +60,9 @@ internal static class DiagnosticsApi
 
     /// <summary>Logins relayed to the auth service, and those it refused for repeated failures (429).</summary>
     internal sealed record AccountsDiagnostics(long Logins, long LoginsThrottled);
+
+    /// <summary>WebSocket sessions accepted, open now, and ended by reason name (<c>credential_revoked</c>, ...).</summary>
+    internal sealed record WebSocketDiagnostics(long Opened, long Open, IReadOnlyDictionary<string, long> Closed);
 
     /// <summary>Decisions by outcome name (every outcome is one decision), Redis round trips, the Redis breaker.</summary>
     internal sealed record RateLimitDiagnostics(IReadOnlyDictionary<string, long> Decisions, long RedisCalls, BreakerState BreakerState);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Gateway.Proxy.Authentication;
+using Gateway.Proxy.WebSockets;
 using Polly.CircuitBreaker;
 
 namespace Gateway.Proxy.Telemetry;
@@ -28,7 +29,12 @@ internal sealed class ProxyMetrics
 
     private static readonly string[] RefusalNames = ["none", "over_budget", "client_busy", "busy"];
 
+    // In WebSocketCloseCause order.
+    private static readonly string[] CloseCauseNames =
+        ["client_closed", "backend_closed", "client_disconnected", "backend_disconnected", "idle_timeout", "credential_revoked", "access_revoked", "shutdown"];
+
     private readonly Histogram<double> _duration;
+    private readonly Histogram<double> _webSocketDuration;
 
     private long _cacheHits;
     private long _cacheNegativeHits;
@@ -45,6 +51,9 @@ internal sealed class ProxyMetrics
     private readonly ConcurrentDictionary<string, RateLimitDecisions> _decisions = new(StringComparer.Ordinal);
     private long _redisCalls;
     private int _rateLimitBreakerState;
+
+    private long _webSocketsOpened;
+    private readonly long[] _webSocketsClosed = new long[CloseCauseNames.Length];
 
     public ProxyMetrics(IMeterFactory meterFactory)
     {
@@ -89,6 +98,21 @@ internal sealed class ProxyMetrics
         meter.CreateObservableCounter("gateway.proxy.rate_limit.redis_calls", () => Interlocked.Read(ref _redisCalls), "{call}", "Redis round trips made for rate limiting.");
         meter.CreateObservableGauge(
             "gateway.proxy.rate_limit_breaker.state", () => Volatile.Read(ref _rateLimitBreakerState), description: "Redis rate-limit circuit breaker: 0 closed, 1 open, 2 half-open.");
+
+        meter.CreateObservableCounter(
+            "gateway.proxy.websocket.sessions.opened", () => Interlocked.Read(ref _webSocketsOpened), "{session}",
+            "WebSocket upgrades the backend accepted.");
+        meter.CreateObservableUpDownCounter(
+            "gateway.proxy.websocket.sessions.active", () => ReadWebSocketCounters().Open, "{session}", "WebSocket sessions open now.");
+        meter.CreateObservableCounter(
+            "gateway.proxy.websocket.sessions.closed",
+            () => Enumerable.Range(0, CloseCauseNames.Length).Select(i => Count(ref _webSocketsClosed[i], "reason", CloseCauseNames[i])),
+            "{session}",
+            "WebSocket sessions ended, by reason: client_closed and backend_closed (who sent the first close frame), client_disconnected and backend_disconnected (no close frame), or the gateway's own closes: idle_timeout and shutdown (1001), credential_revoked and access_revoked (1008).");
+        // The session's length goes here, not into the request duration (which ends at the 101).
+        _webSocketDuration = meter.CreateHistogram<double>(
+            "gateway.proxy.websocket.session.duration", "s", "Time from a WebSocket's upgrade to its end.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 10, 60, 300, 900, 3600, 14400, 86400] });
         Meter = meter;
     }
 
@@ -142,6 +166,27 @@ internal sealed class ProxyMetrics
 
     public void SetAuthBreakerState(CircuitState state) => Volatile.Write(ref _authBreakerState, BreakerStates.ToGauge(state));
 
+    public void WebSocketOpened() => Interlocked.Increment(ref _webSocketsOpened);
+
+    public void WebSocketClosed(WebSocketCloseCause cause, double seconds)
+    {
+        Interlocked.Increment(ref _webSocketsClosed[(int)cause]);
+        _webSocketDuration.Record(seconds);
+    }
+
+    public WebSocketTotals ReadWebSocketCounters()
+    {
+        // Closes first: a session that opens and closes between the two reads then counts in
+        // neither, and one closing meanwhile only leaves Open one too high.
+        var closed = new long[CloseCauseNames.Length];
+        for (var i = 0; i < closed.Length; i++)
+        {
+            closed[i] = Interlocked.Read(ref _webSocketsClosed[i]);
+        }
+
+        return new WebSocketTotals(Interlocked.Read(ref _webSocketsOpened), closed);
+    }
+
     public RateLimitTotals ReadRateLimitCounters()
     {
         var outcomes = new long[OutcomeNames.Length];
@@ -173,6 +218,9 @@ internal sealed class ProxyMetrics
 
     /// <summary>The outcome's name in metrics and diagnostics (<c>allowed_from_slice</c>, ...).</summary>
     public static string NameOf(RateLimitOutcome outcome) => OutcomeNames[(int)outcome];
+
+    /// <summary>The cause's name in metrics and diagnostics (<c>credential_revoked</c>, ...).</summary>
+    public static string NameOf(WebSocketCloseCause cause) => CloseCauseNames[(int)cause];
 
     private static Measurement<long> Count(ref long total, string tag, string value) =>
         new(Interlocked.Read(ref total), new KeyValuePair<string, object?>(tag, value));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Yarp.ReverseProxy.Model;
 
 namespace Gateway.Proxy.Telemetry;
@@ -9,7 +8,13 @@ namespace Gateway.Proxy.Telemetry;
 /// log line. Off by default outside Development: a log line per request costs more than the
 /// proxying itself.
 /// </summary>
-internal sealed partial class RequestTelemetryMiddleware(RequestDelegate next, ProxyMetrics metrics, ILoggerFactory loggerFactory)
+/// <remarks>
+/// A request that became a WebSocket lasts as long as the socket (minutes, days): its duration is
+/// taken to when the upgrade was answered (<see cref="IUpgradedRequestFeature"/>), so it says how
+/// fast the handshake was and cannot swamp the latency figures of the route. The socket's own
+/// length is <c>gateway.proxy.websocket.session.duration</c>.
+/// </remarks>
+internal sealed partial class RequestTelemetryMiddleware(RequestDelegate next, ProxyMetrics metrics, ILoggerFactory loggerFactory, TimeProvider timeProvider)
 {
     private static readonly string Replica = $"{Environment.MachineName}:{Environment.ProcessId}";
 
@@ -17,15 +22,13 @@ internal sealed partial class RequestTelemetryMiddleware(RequestDelegate next, P
 
     public async Task InvokeAsync(HttpContext context)
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = timeProvider.GetTimestamp();
         try
         {
             await next(context);
         }
         finally
         {
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            var route = RouteOf(context);
             var status = context.Response.StatusCode;
             if (status == StatusCodes.Status200OK && context.Features.Get<GrpcCalls.GrpcRefusal>() is { } refusal)
             {
@@ -33,6 +36,8 @@ internal sealed partial class RequestTelemetryMiddleware(RequestDelegate next, P
                 status = refusal.HttpStatus;
             }
 
+            var elapsed = timeProvider.GetElapsedTime(started, EndOf(context, status));
+            var route = RouteOf(context);
             metrics.RequestCompleted(route, status, elapsed.TotalSeconds);
 
             if (_requestLog.IsEnabled(LogLevel.Information))
@@ -42,6 +47,13 @@ internal sealed partial class RequestTelemetryMiddleware(RequestDelegate next, P
             }
         }
     }
+
+    /// <summary>When the request's answer was complete: now, or when an upgrade was accepted (checked only for 101 and CONNECT).</summary>
+    private long EndOf(HttpContext context, int status) =>
+        (status == StatusCodes.Status101SwitchingProtocols || HttpMethods.IsConnect(context.Request.Method))
+        && context.Features.Get<IUpgradedRequestFeature>() is { AcceptedTimestamp: > 0 } upgraded
+            ? upgraded.AcceptedTimestamp
+            : timeProvider.GetTimestamp();
 
     /// <summary>
     /// The YARP route id for a proxied route, else one of the few <see cref="GatewayEndpointRoute"/>

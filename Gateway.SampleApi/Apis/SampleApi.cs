@@ -2,7 +2,9 @@ namespace Gateway.SampleApi.Apis;
 
 /// <summary>
 /// A small downstream service: answers who it is, echoes what the gateway sent it, and can be
-/// slow or fail on demand so that timeouts, retries and breakers can be shown.
+/// slow or fail on demand so that timeouts, retries and breakers can be shown; echoes WebSocket
+/// messages (<see cref="WebSocketEcho"/>) and holds a server-sent-events stream open on demand
+/// (<see cref="HeldStreams"/>), so streaming through the gateway can be shown too.
 /// </summary>
 internal static class SampleApi
 {
@@ -22,9 +24,10 @@ internal static class SampleApi
     public static IEndpointRouteBuilder MapSampleApi(this IEndpointRouteBuilder app)
     {
         var chaos = app.ServiceProvider.GetRequiredService<Chaos>();
+        var heldStreams = app.ServiceProvider.GetRequiredService<HeldStreams>();
         foreach (var space in PathSpaces)
         {
-            MapSpace(app.MapGroup(space), chaos);
+            MapSpace(app.MapGroup(space), chaos, heldStreams);
         }
 
         // Chaos switch: while unhealthy, /health answers 503 and every call in a path space 500, so
@@ -40,7 +43,7 @@ internal static class SampleApi
         return app;
     }
 
-    private static void MapSpace(RouteGroupBuilder api, Chaos chaos)
+    private static void MapSpace(RouteGroupBuilder api, Chaos chaos, HeldStreams heldStreams)
     {
         api.AddEndpointFilter(async (context, next) =>
             chaos.Healthy
@@ -80,6 +83,12 @@ internal static class SampleApi
                 ? TypedResults.Problem(detail: "'status' must be an HTTP error status (400-599).", statusCode: StatusCodes.Status400BadRequest)
                 : TypedResults.Problem(detail: $"Failure requested with status {code}.", statusCode: code);
         });
+
+        // CONNECT too: a WebSocket over HTTP/2 (RFC 8441) arrives as an extended CONNECT, not a GET.
+        api.MapMethods("/ws/echo", [HttpMethods.Get, HttpMethods.Connect], WebSocketEcho.AcceptAsync);
+
+        api.MapGet("/sse", (Guid id, CancellationToken cancellationToken) => heldStreams.Stream(id, cancellationToken));
+        api.MapPost("/sse/{id:guid}/release", (Guid id) => heldStreams.Release(id));
     }
 
     private sealed record ChaosBody(bool Healthy);

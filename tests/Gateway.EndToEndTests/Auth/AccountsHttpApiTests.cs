@@ -13,7 +13,7 @@ public sealed class AccountsHttpApiTests(GatewayAppFixture fixture) : IDisposabl
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    private readonly HttpClient _proxy = fixture.App.CreateHttpClient("proxy");
+    private readonly HttpClient _proxy = fixture.App.CreateHttpClient("proxy", "http");
 
     [Fact]
     public async Task RegisterLoginKeysLogout_HappyPath()

@@ -345,7 +345,7 @@ public sealed class AuthServiceTests(GatewayAppFixture fixture) : IDisposable
         Assert.Equal(Cap, listed.Keys.Count(k => k.RevokedAt is null));
 
         // Through the proxy's account API the refusal is a 409 problem.
-        using (var proxy = fixture.App.CreateHttpClient("proxy"))
+        using (var proxy = fixture.App.CreateHttpClient("proxy", "http"))
         using (var request = new HttpRequestMessage(HttpMethod.Post, "/auth/keys") { Content = System.Net.Http.Json.JsonContent.Create(new { name = "one more" }) })
         {
             request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", login.AccessToken);

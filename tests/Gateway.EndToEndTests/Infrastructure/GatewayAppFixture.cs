@@ -48,6 +48,13 @@ public sealed class GatewayAppFixture : IAsyncLifetime
     public const int FailedCredentialWindowSeconds = 60;
 
     /// <summary>
+    /// The activity timeout of the test route <c>/ws-idle/...</c> (authenticated, to the sample
+    /// API's <c>/api</c> space): short, so WebSocket tests see messages flow past it and an idle
+    /// socket closed by it within seconds.
+    /// </summary>
+    public static readonly TimeSpan ShortActivityTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// Destination of the anonymous test route <c>/sink/...</c>: nothing listens there unless a test
     /// does, to see exactly which bytes the proxy forwards (or that it forwards none).
     /// </summary>
@@ -84,7 +91,8 @@ public sealed class GatewayAppFixture : IAsyncLifetime
             .AddFilter("Aspire", LogLevel.Warning));
 
         // Test-only proxy settings: a small negative-cache bound (flood test), fast active health
-        // checks (rotation test), a route to a closed port (502 test), a relaxed deadline.
+        // checks (rotation test), a route to a closed port (502 test), a relaxed deadline, a route
+        // with a short activity timeout (WebSocket tests).
         foreach (var project in builder.Resources.OfType<ProjectResource>())
         {
             // No Aspire dashboard runs under the testing builder, yet the OTLP endpoint is still
@@ -154,7 +162,14 @@ public sealed class GatewayAppFixture : IAsyncLifetime
             .WithEnvironment("ReverseProxy__Routes__retry__Transforms__0__PathPattern", "/public/{**rest}")
             .WithEnvironment("ReverseProxy__Clusters__retry__LoadBalancingPolicy", "RoundRobin")
             .WithEnvironment("ReverseProxy__Clusters__retry__Destinations__closed__Address", "http://127.0.0.1:1")
-            .WithEnvironment("ReverseProxy__Clusters__retry__Destinations__sampleapi__Address", "https+http://sampleapi");
+            .WithEnvironment("ReverseProxy__Clusters__retry__Destinations__sampleapi__Address", "https+http://sampleapi")
+            .WithEnvironment("ReverseProxy__Routes__ws-idle__ClusterId", "ws-idle")
+            .WithEnvironment("ReverseProxy__Routes__ws-idle__AuthorizationPolicy", "authenticated")
+            .WithEnvironment("ReverseProxy__Routes__ws-idle__RateLimiterPolicy", "per-user")
+            .WithEnvironment("ReverseProxy__Routes__ws-idle__Match__Path", "/ws-idle/{**rest}")
+            .WithEnvironment("ReverseProxy__Routes__ws-idle__Transforms__0__PathPattern", "/api/{**rest}")
+            .WithEnvironment("ReverseProxy__Clusters__ws-idle__HttpRequest__ActivityTimeout", ShortActivityTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("ReverseProxy__Clusters__ws-idle__Destinations__sampleapi__Address", "https+http://sampleapi");
 
         App = await builder.BuildAsync(cts.Token).WaitAsync(cts.Token);
         ServerCertificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(

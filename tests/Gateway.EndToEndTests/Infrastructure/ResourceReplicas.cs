@@ -40,4 +40,10 @@ public static class ResourceReplicas
             ?? throw new InvalidOperationException($"{replica.ResourceId} has no ASPNETCORE_URLS.");
         return new Uri(urls.Split(';')[0]);
     }
+
+    /// <summary>The replica's own address of the Kestrel endpoint <paramref name="endpoint"/> (e.g. <c>h2c</c>), if it has one.</summary>
+    public static Uri? KestrelAddress(ResourceEvent replica, string endpoint) =>
+        replica.Snapshot.EnvironmentVariables.FirstOrDefault(v => v.Name == $"Kestrel__Endpoints__{endpoint}__Url")?.Value is { } url
+            ? new Uri(url)
+            : null;
 }

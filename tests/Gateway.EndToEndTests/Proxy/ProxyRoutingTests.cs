@@ -13,7 +13,7 @@ public sealed class ProxyRoutingTests(GatewayAppFixture fixture)
     [Fact]
     public async Task Get_SampleRouteThroughProxy_ReturnsBackendResponse()
     {
-        using var client = fixture.App.CreateHttpClient("proxy");
+        using var client = fixture.App.CreateHttpClient("proxy", "http");
 
         using var response = await client.GetAsync("/public/hello").WaitAsync(Timeout);
 
@@ -39,7 +39,7 @@ public sealed class ProxyRoutingTests(GatewayAppFixture fixture)
     [Fact]
     public async Task Get_UnknownRoute_ReturnsProblemDetails404()
     {
-        using var client = fixture.App.CreateHttpClient("proxy");
+        using var client = fixture.App.CreateHttpClient("proxy", "http");
 
         using var response = await client.GetAsync("/no-such-route").WaitAsync(Timeout);
 

@@ -40,7 +40,7 @@ public sealed class ProxyReplicaKillTests(GatewayAppFixture fixture) : ProxyTest
 
             // Clients of the public address (DCP's per-connection balancer) are not sent to the dead
             // replica: every new connection is answered.
-            using var entry = Fixture.App.CreateHttpClient("proxy");
+            using var entry = Fixture.App.CreateHttpClient("proxy", "http");
             for (var i = 0; i < 10; i++)
             {
                 using var request = ProxyReplicas.Get("/public/hello");

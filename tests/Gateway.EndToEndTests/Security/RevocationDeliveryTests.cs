@@ -3,7 +3,6 @@ using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Gateway.Auth.V1;
 using Gateway.Contracts.Invalidation;
-using Gateway.Contracts.Redis;
 using Gateway.EndToEndTests.Infrastructure;
 using Gateway.TestSupport;
 using StackExchange.Redis;
@@ -25,21 +24,13 @@ public sealed class RevocationDeliveryTests(GatewayAppFixture fixture) : ProxyTe
     public async Task ARevocationPublishedWhileTheProxiesSubscriptionIsCut_TakesEffectOnEveryReplica()
     {
         var token = await CachedTokenAsync();
-        await using var admin = await ConnectionMultiplexer.ConnectAsync((await Fixture.App.GetConnectionStringAsync("redis"))!);
-        var server = admin.GetServer(admin.GetEndPoints()[0]);
 
-        // Taking the proxies' channel rights away makes Redis drop their subscriptions, and they
-        // cannot subscribe again: the invalidation below reaches no replica.
-        await server.ExecuteAsync("ACL", "SETUSER", RedisUsers.Proxy.Name, "resetchannels");
-        try
+        // Cut off, the proxies' subscriptions drop: the invalidation below reaches no replica.
+        await ProxySubscriptions.CutWhileAsync(Fixture.App, async () =>
         {
             var revoked = await AuthClients.Auth.RevokeTokenAsync(new RevokeTokenRequest { AccessToken = token }, deadline: AuthClients.Deadline());
             Assert.True(revoked.Revoked);
-        }
-        finally
-        {
-            await server.ExecuteAsync("ACL", "SETUSER", RedisUsers.Proxy.Name, "&" + AuthInvalidations.Channel, "&" + Gateway.Contracts.Metrics.ReplicaSnapshot.Channel);
-        }
+        });
 
         foreach (var replica in Replicas.Clients)
         {

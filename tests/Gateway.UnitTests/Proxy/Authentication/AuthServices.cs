@@ -20,8 +20,20 @@ internal static class AuthServices
         Action<LookupAdmissionOptions>? admission = null)
     {
         var builder = Host.CreateApplicationBuilder();
+        Register(builder, validator, time, cache, admission);
+        return builder.Services.BuildServiceProvider();
+    }
+
+    /// <summary>The same services on a host of the test's own (a WebApplication serving on loopback).</summary>
+    public static void Register(
+        IHostApplicationBuilder builder,
+        IAuthValidator validator,
+        TimeProvider time,
+        Action<AuthCacheOptions>? cache = null,
+        Action<LookupAdmissionOptions>? admission = null)
+    {
         builder.AddClientAddresses();
-        return builder.Services
+        builder.Services
             .AddMetrics()
             .AddOptions()
             .Configure<AuthCacheOptions>(cache ?? (_ => { }))
@@ -34,7 +46,6 @@ internal static class AuthServices
             // No failed-credential policy configured: the limiter never needs its partitioner.
             .AddSingleton(new FailedCredentialLimiter(Options.Create(new RateLimitingOptions()), partitioner: null!))
             .AddSingleton<CredentialLookups>()
-            .AddSingleton<CachedAuthentication>()
-            .BuildServiceProvider();
+            .AddSingleton<CachedAuthentication>();
     }
 }

@@ -103,7 +103,8 @@ public sealed class RequestTelemetryMiddlewareTests
                 return Task.CompletedTask;
             },
             metrics,
-            NullLoggerFactory.Instance);
+            NullLoggerFactory.Instance,
+            TimeProvider.System);
 
         await middleware.InvokeAsync(new DefaultHttpContext());
 
