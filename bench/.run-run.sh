@@ -17,8 +17,10 @@ source "$BENCH_DIR/lib.sh"
 
 # Every row, in the order of each interleaved round.
 # Rows named <row>@<protocol> are measured with h2load instead of wrk, over HTTPS with HTTP/1.1
-# (h1tls) or HTTP/2 by ALPN (h2tls); their ratios compare with bare YARP over the same protocol.
-all_rows="direct nginx yarp gateway-anon gateway-anon-nometrics gateway-auth gateway-rl-strict gateway-rl-batched gateway-rl-approximate yarp@h1tls gateway-rl-approximate@h1tls yarp@h2tls gateway-rl-approximate@h2tls"
+# (h1tls) or HTTP/2 by ALPN (h2tls), or as gRPC unary calls (grpc: the sample Greeter's SayHello,
+# directly over h2c or through the gateway over HTTPS); their ratios compare with bare YARP over
+# the same protocol.
+all_rows="direct nginx yarp gateway-anon gateway-anon-nometrics gateway-auth gateway-rl-strict gateway-rl-batched gateway-rl-approximate yarp@h1tls gateway-rl-approximate@h1tls yarp@h2tls gateway-rl-approximate@h2tls direct@grpc gateway-rl-approximate@grpc"
 
 usage() {
   cat <<EOF
@@ -75,7 +77,8 @@ wants() { [[ $selected == *" $1 "* ]]; }
 wants_gateway() { wants gateway-anon || wants gateway-anon-nometrics || wants_auth; }
 # A rate limited gateway in mode $1 serves the row of that mode and its rows over TLS.
 wants_rl() { [[ $selected == *" gateway-rl-$1 "* || $selected == *" gateway-rl-$1@"* ]]; }
-wants_tls() { [[ $selected == *"@h1tls "* || $selected == *"@h2tls "* ]]; }
+wants_tls() { [[ $selected == *"@h1tls "* || $selected == *"@h2tls "* || $selected == *" gateway-rl-approximate@grpc "* ]]; }
+wants_grpc() { [[ $selected == *"@grpc "* ]]; }
 wants_bare_yarp() { wants yarp || wants yarp@h1tls || wants yarp@h2tls; }
 # Rows that need the auth service, PostgreSQL and a signed-up user with a token.
 wants_auth() { wants gateway-auth || wants_rl strict || wants_rl batched || wants_rl approximate; }
@@ -122,6 +125,7 @@ report_tool=(dotnet "$(app_dir Gateway.Bench.Report)/Gateway.Bench.Report.dll")
 free_port backend_port
 wants nginx && free_port nginx_port
 wants_bare_yarp && free_port yarp_port
+wants_grpc && free_port backend_grpc_port
 if wants_tls; then
   free_port yarp_tls_port
   free_port gateway_tls_port
@@ -136,7 +140,7 @@ if wants_gateway; then
   free_port gateway_port
   wants gateway-anon-nometrics && free_port gateway_nometrics_port
   for mode in strict batched approximate; do
-    if wants "gateway-rl-$mode"; then free_port "gateway_rl_${mode}_port"; fi
+    if wants_rl "$mode"; then free_port "gateway_rl_${mode}_port"; fi
   done
   redis_password=$(random_secret)
 fi
@@ -149,7 +153,15 @@ if wants_auth; then
   start_postgres postgres "$postgres_port" "$postgres_password"
 fi
 
-start_backend backend "$backend_port"
+backend_grpc=()
+if wants_grpc; then
+  # The sample API's gRPC service on an h2c listener of its own, as the AppHost serves it; one
+  # SayHello{name:"bench"} request as a gRPC message (uncompressed, 7-byte length prefix).
+  backend_grpc=(Kestrel__Endpoints__http__Url="http://127.0.0.1:$backend_port" Kestrel__Endpoints__http__Protocols=Http1
+    Kestrel__Endpoints__grpc__Url="http://127.0.0.1:$backend_grpc_port" Kestrel__Endpoints__grpc__Protocols=Http2)
+  printf '\x00\x00\x00\x00\x07\x0a\x05bench' >"$work_dir/say-hello.grpc"
+fi
+start_backend backend "$backend_port" "${backend_grpc[@]}"
 
 if wants nginx; then
   log "starting nginx on 127.0.0.1:$nginx_port"
@@ -272,6 +284,17 @@ if wants_auth; then
   done
 fi
 
+# h2load sees only the HTTP status, which is 200 for a failed gRPC call too: one call per gRPC
+# row first, whose grpc-status (a trailer, in curl's header dump) must be 0.
+check_grpc_call() { # name url [header]
+  local -a args=(-sS --max-time 10 -o /dev/null -D - -H "content-type: application/grpc" -H "te: trailers" --data-binary "@$work_dir/say-hello.grpc")
+  [[ $2 == https://* ]] && args+=(--http2 -k) || args+=(--http2-prior-knowledge)
+  [[ -n ${3:-} ]] && args+=(-H "$3")
+  grep -qi '^grpc-status: 0' <<<"$(curl "${args[@]}" "$2" 2>&1 || true)" || fail_with_log "$1" "a gRPC SayHello call to $2 did not end with grpc-status 0"
+}
+wants direct@grpc && check_grpc_call backend "http://127.0.0.1:$backend_grpc_port/gateway.sample.v1.Greeter/SayHello"
+wants gateway-rl-approximate@grpc && check_grpc_call gateway-rl-approximate "https://127.0.0.1:$gateway_tls_port/gateway.sample.v1.Greeter/SayHello" "$auth_header"
+
 # Every process of ours on the server core, to tell our CPU use from other processes'.
 all_server_pids=()
 for entry in "${started[@]}"; do all_server_pids+=("${entry%%:*}"); done
@@ -339,6 +362,11 @@ for protocol in h1tls h2tls; do
   wants "gateway-rl-approximate@$protocol" && add_row "gateway-rl-approximate@$protocol" "gateway, full chain (approximate), $name (h2load)" \
     "https://127.0.0.1:${gateway_tls_port:-}/api/hello" "${pid_gateway_rl_approximate:-} $pid_redis_server $pid_auth $pid_postgres_server" gateway-rl-approximate "$auth_header"
 done
+grpc_path=/gateway.sample.v1.Greeter/SayHello
+wants direct@grpc && add_row direct@grpc "gRPC unary, backend direct (h2c, h2load)" \
+  "http://127.0.0.1:${backend_grpc_port:-}$grpc_path" "$pid_backend" backend
+wants gateway-rl-approximate@grpc && add_row gateway-rl-approximate@grpc "gRPC unary, gateway full chain (approximate), HTTPS + HTTP/2 (h2load)" \
+  "https://127.0.0.1:${gateway_tls_port:-}$grpc_path" "${pid_gateway_rl_approximate:-} $pid_redis_server $pid_auth $pid_postgres_server" gateway-rl-approximate "$auth_header"
 
 # Redis script calls (EVALSHA + EVAL: every rate limit decision is one) served so far by the
 # bench Redis, from INFO commandstats; '-' for rows without it. The password goes through the
@@ -384,6 +412,7 @@ measure() {
     local -a h2args=(-t1 -c"$connections" -m1 -D"$seconds" --log-file="$work_dir/h2load.log")
     [[ ${row_keys[i]} == *@h1tls ]] && h2args+=(--h1)
     [[ -n ${row_headers[i]} ]] && h2args+=(-H "${row_headers[i]}")
+    [[ ${row_keys[i]} == *@grpc ]] && h2args+=(-d "$work_dir/say-hello.grpc" -H "content-type: application/grpc" -H "te: trailers")
     # h2load appends to its log: one log per measurement.
     rm -f "$work_dir/h2load.log"
     "${client_pin[@]}" h2load "${h2args[@]}" "${row_urls[i]}" >"$work_dir/wrk.out" 2>&1 &

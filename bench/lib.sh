@@ -344,10 +344,11 @@ start_auth() { # name grpc-port http-port postgres-port postgres-password redis-
 
 # --- the benchmark's own servers (bench/run.sh, bench/profile.sh) -----------------------------
 # The sample backend (Production, its usual service defaults).
-start_backend() { # name port
+start_backend() { # name port [setting...] (later settings win)
   log "starting sample backend on 127.0.0.1:$2"
   start_server "$1" "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.SampleApi)" "${dotnet_settings[@]}" DOTNET_JitStdOutFile="$(jit_log "$1")" \
     ASPNETCORE_URLS="http://127.0.0.1:$2" \
+    "${@:3}" \
     dotnet Gateway.SampleApi.dll
 }
 
@@ -390,6 +391,7 @@ start_gateway() { # name port [setting...]
     start_server "$name" "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Proxy)" "${dotnet_settings[@]}" DOTNET_JitStdOutFile="$(jit_log "$name")" \
       ASPNETCORE_URLS="http://127.0.0.1:$port" \
       ReverseProxy__Clusters__sampleapi__Destinations__sampleapi__Address="http://127.0.0.1:$backend_port" \
+      ReverseProxy__Clusters__sampleapi-grpc__Destinations__sampleapi__Address="http://127.0.0.1:${backend_grpc_port:-$backend_port}" \
       ReverseProxy__Routes__public__RateLimiterPolicy=Disable ReverseProxy__Routes__api__RateLimiterPolicy=Disable \
       "${gateway_auth_env[@]}" \
       "$@" \

@@ -6,7 +6,7 @@ namespace Gateway.Bench.Report;
 /// bench/run.sh's table: per row the median (min–max) of its rounds; ratios and the p99 difference
 /// pair rounds. A row measured over another protocol (key <c>name@protocol</c>, e.g.
 /// <c>gateway-rl-approximate@h2tls</c>) is compared with bare YARP over the same protocol
-/// (<c>yarp@h2tls</c>) when the run has it.
+/// (<c>yarp@h2tls</c>) only.
 /// </summary>
 internal static class ResultsTable
 {
@@ -21,7 +21,7 @@ internal static class ResultsTable
             var rounds = byKey.GetValueOrDefault(keys[k]) ?? [];
             IEnumerable<double> Each(Func<Measurement, double?> value) => rounds.Values.Select(value).OfType<double>();
             IEnumerable<double> Paired(string baseKey, Func<Measurement, Measurement, double?> value) =>
-                byKey.TryGetValue(SameProtocol(baseKey, keys[k], byKey), out var baseline)
+                byKey.TryGetValue(SameProtocol(baseKey, keys[k]), out var baseline)
                     ? rounds.Values.Select(m => baseline.TryGetValue(m.Round, out var b) ? value(m, b) : null).OfType<double>()
                     : [];
 
@@ -42,8 +42,7 @@ internal static class ResultsTable
         return table.ToString();
     }
 
-    private static string SameProtocol(string baseKey, string key, IReadOnlyDictionary<string, Dictionary<int, Measurement>> byKey) =>
-        key.IndexOf('@', StringComparison.Ordinal) is var at and > 0 && byKey.ContainsKey(baseKey + key[at..])
-            ? baseKey + key[at..]
-            : baseKey;
+    // Only over the same protocol: a gRPC or TLS row against cleartext HTTP/1.1 would compare protocols, not gateways.
+    private static string SameProtocol(string baseKey, string key) =>
+        key.IndexOf('@', StringComparison.Ordinal) is var at and > 0 ? baseKey + key[at..] : baseKey;
 }
