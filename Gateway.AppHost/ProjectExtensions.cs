@@ -1,4 +1,5 @@
 using Gateway.AppHost.Infrastructure;
+using Gateway.AppHost.Listeners;
 using Gateway.Contracts.Redis;
 
 namespace Gateway.AppHost;
@@ -63,15 +64,9 @@ internal static class ProjectExtensions
             });
         }
 
-        // Loopback when run locally, like Aspire's own ASPNETCORE_URLS; every interface in a container.
-        var host = project.ApplicationBuilder.ExecutionContext.IsPublishMode ? "*" : "localhost";
-        var grpc = project.GetEndpoint(ResourceNames.GrpcEndpoint);
-        var http = project.GetEndpoint("http");
         return project
-            .WithEnvironment("Kestrel__Endpoints__grpc__Url", ReferenceExpression.Create($"http://{host}:{grpc.Property(EndpointProperty.TargetPort)}"))
-            .WithEnvironment("Kestrel__Endpoints__grpc__Protocols", "Http2")
-            .WithEnvironment("Kestrel__Endpoints__http__Url", ReferenceExpression.Create($"http://{host}:{http.Property(EndpointProperty.TargetPort)}"))
-            .WithEnvironment("Kestrel__Endpoints__http__Protocols", "Http1");
+            .WithKestrelListener(ResourceNames.GrpcEndpoint, "Http2")
+            .WithKestrelListener("http", "Http1");
     }
 
     /// <summary>

@@ -70,7 +70,7 @@ internal static class ListenerExtensions
     }
 
     /// <summary>Kestrel listens for endpoint <paramref name="name"/> on its target port, speaking <paramref name="protocols"/>.</summary>
-    private static IResourceBuilder<ProjectResource> WithKestrelListener(
+    public static IResourceBuilder<ProjectResource> WithKestrelListener(
         this IResourceBuilder<ProjectResource> project, string name, string protocols)
     {
         // Loopback when run locally, like Aspire's own ASPNETCORE_URLS; every interface in a container.
