@@ -1,5 +1,6 @@
 using System.Net;
 using Gateway.EndToEndTests.Infrastructure;
+using Gateway.TestSupport;
 
 namespace Gateway.EndToEndTests.AppHost;
 
@@ -27,11 +28,21 @@ public sealed class HealthEndpointTests(GatewayAppFixture fixture)
             using var client = new HttpClient { BaseAddress = ResourceReplicas.HttpAddress(instance) };
             foreach (var path in new[] { "/health", "/alive" })
             {
-                using var response = await client.GetAsync(path, cts.Token);
-                var body = await response.Content.ReadAsStringAsync(cts.Token);
-                Assert.True(
-                    response.StatusCode == HttpStatusCode.OK && body == "Healthy",
-                    $"{instance.ResourceId}{path} answered {(int)response.StatusCode} '{body}'");
+                // Aspire checks a replicated resource through DCP's shared endpoint, so a replica can
+                // read healthy a moment before its own listener accepts: poll it, with the deadline.
+                await Poll.UntilAsync<string>(async ct =>
+                {
+                    try
+                    {
+                        using var response = await client.GetAsync(path, ct);
+                        var body = await response.Content.ReadAsStringAsync(ct);
+                        return response.StatusCode == HttpStatusCode.OK && body == "Healthy" ? body : null;
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return null;
+                    }
+                }, TimeSpan.FromSeconds(30), $"{instance.ResourceId}{path} to answer 200 Healthy");
             }
         }
     }

@@ -35,6 +35,13 @@ public static class ResourceReplicas
     /// <summary>The replica's own HTTP base address (not DCP's load-balancing proxy).</summary>
     public static Uri HttpAddress(ResourceEvent replica)
     {
+        // The listener Kestrel binds when the AppHost declares its endpoints (Listeners/), else
+        // the first of Aspire's URLs.
+        if (KestrelAddress(replica, "http") is { } listener)
+        {
+            return listener;
+        }
+
         var urls = replica.Snapshot.EnvironmentVariables
             .FirstOrDefault(v => v.Name == "ASPNETCORE_URLS")?.Value
             ?? throw new InvalidOperationException($"{replica.ResourceId} has no ASPNETCORE_URLS.");
