@@ -29,6 +29,15 @@ public sealed record ReplicaSnapshot
     /// <summary>Set on the last snapshot of a replica that is shutting down cleanly.</summary>
     public bool Stopping { get; init; }
 
+    /// <summary>The runtime configuration version this replica serves; 0 while it serves its configuration file (no stored version reached it).</summary>
+    public long ConfigVersion { get; init; }
+
+    /// <summary>A newer version this replica refused to apply (it keeps serving <see cref="ConfigVersion"/>); 0 when none.</summary>
+    public long RejectedConfigVersion { get; init; }
+
+    /// <summary>Why <see cref="RejectedConfigVersion"/> was refused (validation messages, shortened).</summary>
+    public string? ConfigError { get; init; }
+
     public required IReadOnlyList<RouteCounters> Routes { get; init; }
 
     public required AuthCounters Auth { get; init; }

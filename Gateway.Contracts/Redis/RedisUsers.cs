@@ -1,3 +1,4 @@
+using Gateway.Contracts.Configuration;
 using Gateway.Contracts.Invalidation;
 using Gateway.Contracts.Metrics;
 
@@ -19,22 +20,22 @@ public static class RedisUsers
 {
     private static readonly string[] Connection = ["-@all", "+@connection", "-@dangerous"];
 
-    /// <summary>Rate-limit scripts on its windows, invalidations in (and their number), snapshots out.</summary>
+    /// <summary>Rate-limit scripts on its windows, invalidations and configuration notices in (and the invalidations' number), snapshots out.</summary>
     public static readonly RedisUser Proxy = new("gateway-proxy",
     [
         "on", "resetkeys", "~" + RedisKeys.RateLimitPrefix + "*", "%R~" + AuthInvalidations.SequenceKey,
-        "resetchannels", "&" + AuthInvalidations.Channel, "&" + ReplicaSnapshot.Channel,
+        "resetchannels", "&" + AuthInvalidations.Channel, "&" + ReplicaSnapshot.Channel, "&" + ConfigChanges.Channel,
         .. Connection,
         "+info", "+evalsha", "+eval", "+script|load", "+script|exists",
         "+hmget", "+hset", "+pexpire", "+time", "+get",
         "+publish", "+subscribe", "+unsubscribe",
     ]);
 
-    /// <summary>Login-throttle scripts on its counters; numbered invalidations out.</summary>
+    /// <summary>Login-throttle scripts on its counters; numbered invalidations and configuration notices out.</summary>
     public static readonly RedisUser Auth = new("gateway-auth",
     [
         "on", "resetkeys", "~" + RedisKeys.LoginThrottlePrefix + "*", "~" + AuthInvalidations.SequenceKey,
-        "resetchannels", "&" + AuthInvalidations.Channel,
+        "resetchannels", "&" + AuthInvalidations.Channel, "&" + ConfigChanges.Channel,
         .. Connection,
         "+info", "+evalsha", "+eval", "+script|load", "+script|exists",
         "+hget", "+hmget", "+hset", "+hincrby", "+pexpire", "+del", "+time", "+zadd", "+zremrangebyrank", "+zscore", "+incr",
