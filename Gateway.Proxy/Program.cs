@@ -1,5 +1,6 @@
 using Gateway.Proxy.Accounts;
 using Gateway.Proxy.Extensions;
+using Gateway.Proxy.RuntimeConfig;
 using Gateway.Proxy.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,7 +15,9 @@ app.UseGatewayPipeline();
 
 app.MapDefaultEndpoints().WithMetadata(GatewayEndpointRoute.Health);
 app.MapAccountsApi();
-app.MapDiagnosticsApi(policy: "admin");
-app.MapReverseProxy(proxy => proxy.UseGatewayForwarding());
+app.MapDiagnosticsApi(policy: ConfigDocumentValidator.AdminPolicy);
+app.MapConfigApi();
+app.MapReverseProxy(proxy => proxy.UseGatewayForwarding())
+    .ConfigureEndpoints(app.Services.GetRequiredService<RouteRateLimiting>().Apply);
 
 app.Run();

@@ -34,6 +34,9 @@ internal static class AuthClientsExtensions
             .RemoveAllResilienceHandlers();
         builder.Services.AddGrpcClient<AdminService.AdminServiceClient>(o => o.Address = address)
             .RemoveAllResilienceHandlers();
+        // The runtime configuration's store (RuntimeConfig/): loads, polls and changes.
+        builder.Services.AddGrpcClient<ConfigService.ConfigServiceClient>(o => o.Address = address)
+            .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
 
         builder.Services.AddResiliencePipeline(GrpcAuthValidator.PipelineName, (pipeline, context) =>

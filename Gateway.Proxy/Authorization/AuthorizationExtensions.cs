@@ -1,4 +1,3 @@
-using Gateway.Proxy.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,13 +12,12 @@ internal static class AuthorizationExtensions
     public const string Authenticated = "authenticated";
 
     /// <summary>
-    /// Registers <see cref="Authenticated"/> plus every configured policy. Routes name policies
-    /// through <c>RouteConfig.AuthorizationPolicy</c>; YARP checks at start-up that each name exists,
-    /// so a typo stops the proxy with a clear message instead of serving an open route.
+    /// Registers <see cref="Authenticated"/> and the provider of every configured policy. Routes name
+    /// policies through <c>RouteConfig.AuthorizationPolicy</c>; each version is checked for names
+    /// that do not exist (a typo is refused with a clear message instead of serving an open route).
     /// </summary>
     public static IHostApplicationBuilder AddGatewayAuthorization(this IHostApplicationBuilder builder)
     {
-        var configured = builder.Configuration.GetSection(SectionName).Get<Dictionary<string, RoutePolicyOptions>>() ?? [];
         // No scheme named on the policies: the gateway scheme is the default one, so the
         // authentication middleware has already set HttpContext.User. Naming it would make the
         // policy evaluator authenticate again and merge a new principal on every request.
@@ -30,31 +28,9 @@ internal static class AuthorizationExtensions
             .AddPolicy(Authenticated, authenticated);
         builder.Services.Replace(ServiceDescriptor.Singleton<IPolicyEvaluator, GatewayPolicyEvaluator>());
 
-        builder.Services.Configure<AuthorizationOptions>(options =>
-        {
-            foreach (var (name, policy) in configured)
-            {
-                if (policy.Roles.Length == 0 && policy.Plans.Length == 0)
-                {
-                    throw new InvalidOperationException(
-                        $"Authorization policy '{name}' ({SectionName}:{name}) lists no Roles and no Plans; use '{Authenticated}' for any caller.");
-                }
-
-                options.AddPolicy(name, p =>
-                {
-                    p.RequireAuthenticatedUser();
-                    if (policy.Roles.Length > 0)
-                    {
-                        p.RequireRole(policy.Roles);
-                    }
-
-                    if (policy.Plans.Length > 0)
-                    {
-                        p.RequireClaim(GatewayAuthentication.Claims.Plan, policy.Plans);
-                    }
-                });
-            }
-        });
+        // The configured policies (Gateway:Authorization:Policies, then the stored versions) come
+        // from the version being served, checked by ConfigDocumentValidator.
+        builder.Services.AddSingleton<IAuthorizationPolicyProvider, GatewayAuthorizationPolicyProvider>();
 
         return builder;
     }

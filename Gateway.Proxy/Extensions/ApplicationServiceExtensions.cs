@@ -7,6 +7,7 @@ using Gateway.Proxy.Hosts;
 using Gateway.Proxy.Limits;
 using Gateway.Proxy.RateLimiting;
 using Gateway.Proxy.Routing;
+using Gateway.Proxy.RuntimeConfig;
 using Gateway.Proxy.Telemetry;
 using Gateway.Proxy.WebSockets;
 
@@ -65,8 +66,11 @@ internal static class ApplicationServiceExtensions
                 // told an encoding, which made such a request a 502. Forward the same bytes instead
                 // (a cluster's own HttpRequest.RequestHeaderEncoding still wins).
                 handler.RequestHeaderEncodingSelector ??= (_, _) => System.Text.Encoding.UTF8);
-        // After LoadFromConfig: wraps its provider with the route overlap check.
         builder.AddGatewayRouting();
+        // After LoadFromConfig: its provider becomes the source of version 0 and of the bootstrap version.
+        builder.AddGatewayRuntimeConfig();
+        builder.Services.AddSingleton<ConfigChangeService>();
+        builder.Services.AddConfigApiDocument();
 
         // YARP's passive check judges a destination on its failure rate over DetectionWindowSize
         // (default 60 s), also on the first request after the reactivation period (10 s in our

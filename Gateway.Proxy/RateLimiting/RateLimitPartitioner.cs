@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Gateway.Proxy.Authentication;
+using Gateway.Proxy.RuntimeConfig;
 using Gateway.ServiceDefaults.ClientAddresses;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +12,7 @@ namespace Gateway.Proxy.RateLimiting;
 /// dependencies are held here, not looked up per call, and choosing allocates nothing once the
 /// partition's limiter exists.
 /// </summary>
-internal sealed class RateLimitPartitioner(IOptionsMonitor<RateLimitingOptions> options, ClientAddressResolver clients, PartitionLimiters limiters)
+internal sealed class RateLimitPartitioner(IOptionsMonitor<RateLimitingOptions> options, ClientAddressResolver clients, PartitionLimiters limiters, RuntimeConfigState config)
 {
     /// <summary>Requests no limiter of the policy counts (see <see cref="Partition"/>).</summary>
     private static readonly RateLimitPartition<string> NotLimited = RateLimitPartition.GetNoLimiter(string.Empty);
@@ -45,15 +46,27 @@ internal sealed class RateLimitPartitioner(IOptionsMonitor<RateLimitingOptions> 
             return null;
         }
 
-        var settings = options.CurrentValue;
-        var policy = settings.Policies[policyName];
-        var mode = policy.Mode ?? settings.Mode;
+        // The policy and the plans of the version being served (the previous one's for a request
+        // still routed by it: its policy may be gone from the new one).
+        var served = config.Current;
+        if (served?.RateLimitPolicies.TryGetValue(policyName, out var policy) != true
+            && config.Previous?.RateLimitPolicies.TryGetValue(policyName, out policy) != true)
+        {
+            return null;
+        }
+
+        var mode = policy!.Mode ?? options.CurrentValue.Mode;
 
         PartitionKey key;
         if (context.User is GatewayPrincipal caller && policy.Partition != PartitionBy.ClientIp)
         {
-            var limit = policy.Limit ?? caller.RequestsPerWindow;
-            var window = policy.Limit is null ? caller.WindowSeconds : policy.WindowSeconds;
+            // A plan's limit as the version says, so a change reaches callers already cached; the
+            // auth service's answer for a plan the version does not list.
+            var (planLimit, planWindow) = served!.Plans.TryGetValue(caller.Plan, out var plan)
+                ? (plan.RequestsPerWindow, plan.WindowSeconds)
+                : (caller.RequestsPerWindow, caller.WindowSeconds);
+            var limit = policy.Limit ?? planLimit;
+            var window = policy.Limit is null ? planWindow : policy.WindowSeconds;
             key = policy.Partition == PartitionBy.ApiKey
                 ? new PartitionKey(policyName, caller.CredentialTag, limit, window, mode, policy.FailMode)
                 : new PartitionKey(policyName, caller.UserId, limit, window, mode, policy.FailMode);

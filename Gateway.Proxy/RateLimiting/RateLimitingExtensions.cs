@@ -51,7 +51,8 @@ internal static class RateLimitingExtensions
         return builder;
     }
 
-    private static async ValueTask OnRejectedAsync(OnRejectedContext context, CancellationToken cancellationToken)
+    /// <summary>Every refusal by a gateway policy: 429 (or 503 when a fail-closed policy cannot decide), Retry-After, the limit headers, a problem body.</summary>
+    internal static async ValueTask OnRejectedAsync(OnRejectedContext context, CancellationToken cancellationToken)
     {
         var http = context.HttpContext;
         var response = http.Response;

@@ -18,6 +18,9 @@ internal sealed class GatewayEndpointRoute
     /// <summary>The operators' diagnostics endpoint.</summary>
     public static readonly GatewayEndpointRoute Diagnostics = new("(gateway) diagnostics");
 
+    /// <summary>The runtime configuration's admin API (<c>/gateway/config</c>).</summary>
+    public static readonly GatewayEndpointRoute Configuration = new("(gateway) configuration");
+
     /// <summary>An endpoint of the gateway's own that was mapped without a name: still not its display name.</summary>
     public const string Other = "(gateway) other";
 
