@@ -14,7 +14,7 @@ internal static class DiagnosticsApi
 
     public static IEndpointRouteBuilder MapDiagnosticsApi(this IEndpointRouteBuilder app, string policy)
     {
-        app.MapGet(Path, (AuthCache cache, LookupAdmission lookups, ProxyMetrics metrics) =>
+        app.MapGet(Path, (AuthCache cache, LookupAdmission lookups, ProxyMetrics metrics, RuntimeConfig.RuntimeConfigState config) =>
         {
             var counters = metrics.ReadAuthCounters();
             return TypedResults.Ok(new Diagnostics(
@@ -27,7 +27,8 @@ internal static class DiagnosticsApi
                     counters.LookupsRefusedOverBudget, counters.LookupsRefusedClientBusy, counters.LookupsRefusedBusy),
                 new AccountsDiagnostics(counters.Logins, counters.LoginsThrottled),
                 RateLimiting(metrics.ReadRateLimitCounters()),
-                WebSockets(metrics.ReadWebSocketCounters())));
+                WebSockets(metrics.ReadWebSocketCounters()),
+                new ConfigDiagnostics(config.Current?.Version ?? 0, config.Current?.Info.Author ?? string.Empty, config.Rejected?.Version, config.Rejected?.Error)));
         }).RequireAuthorization(policy).WithMetadata(GatewayEndpointRoute.Diagnostics);
 
         return app;
@@ -45,7 +46,10 @@ internal static class DiagnosticsApi
 
     internal sealed record Diagnostics(
         string Replica, AuthCacheDiagnostics AuthCache, AuthServiceDiagnostics AuthService, AccountsDiagnostics Accounts, RateLimitDiagnostics RateLimiting,
-        WebSocketDiagnostics WebSockets);
+        WebSocketDiagnostics WebSockets, ConfigDiagnostics Config);
+
+    /// <summary>The runtime configuration version served, and a newer one refused (RuntimeConfig/).</summary>
+    internal sealed record ConfigDiagnostics(long Version, string Author, long? RejectedVersion, string? RejectedBecause);
 
     internal sealed record AuthCacheDiagnostics(
         int Entries, long ApproximateBytes, int NegativeEntries, bool InvalidationsLive, long Hits, long NegativeHits, long Misses, long Evictions, long Refreshes);

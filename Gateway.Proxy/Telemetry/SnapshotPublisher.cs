@@ -25,6 +25,7 @@ internal sealed partial class SnapshotPublisher : BackgroundService
     private readonly RouteStatsTable _routes;
     private readonly IProxyStateLookup _proxyState;
     private readonly Authentication.LookupAdmission _lookups;
+    private readonly RuntimeConfig.RuntimeConfigState _config;
     private readonly TimeProvider _time;
     private readonly ILogger<SnapshotPublisher> _logger;
     private readonly TimeSpan _interval;
@@ -41,6 +42,7 @@ internal sealed partial class SnapshotPublisher : BackgroundService
         RequestStatsListener listener,
         IProxyStateLookup proxyState,
         Authentication.LookupAdmission lookups,
+        RuntimeConfig.RuntimeConfigState config,
         IOptions<TelemetryOptions> options,
         IConfiguration configuration,
         TimeProvider time,
@@ -53,6 +55,7 @@ internal sealed partial class SnapshotPublisher : BackgroundService
         _routes = routes;
         _proxyState = proxyState;
         _lookups = lookups;
+        _config = config;
         _time = time;
         _logger = logger;
         _interval = options.Value.SnapshotInterval;
@@ -91,6 +94,7 @@ internal sealed partial class SnapshotPublisher : BackgroundService
     {
         var auth = _metrics.ReadAuthCounters();
         var rateLimit = _metrics.ReadRateLimitCounters();
+        var rejected = _config.Rejected;
 
         return new ReplicaSnapshot
         {
@@ -101,6 +105,9 @@ internal sealed partial class SnapshotPublisher : BackgroundService
             Sequence = Interlocked.Increment(ref _sequence),
             Interval = _interval,
             Stopping = stopping,
+            ConfigVersion = _config.Current?.Version ?? 0,
+            RejectedConfigVersion = rejected?.Version ?? 0,
+            ConfigError = rejected?.Error is { } error && error.Length > 500 ? error[..499] + "…" : rejected?.Error,
             Routes = _routes.Read(),
             Auth = new AuthCounters
             {
