@@ -383,7 +383,9 @@ start_rl_gateway() { # mode [setting...]
 # auth service's gRPC address in place of service discovery). The anonymous and cached-token
 # routes run without rate limiting (YARP's "Disable" policy on `public` and `api`): the shipped
 # limits would turn most of a load test into 429s; the rate limited rows get gateways of their own
-# (start_rl_gateway).
+# (start_rl_gateway). Each gateway serves its own files (Gateway__RuntimeConfig__Enabled=false):
+# with the store on, the first gateway would store its routes as version 1 and every later one,
+# whatever its settings, would serve that version.
 start_gateway() { # name port [setting...]
   local name=$1 port=$2
   shift 2
@@ -393,6 +395,7 @@ start_gateway() { # name port [setting...]
       ReverseProxy__Clusters__sampleapi__Destinations__sampleapi__Address="http://127.0.0.1:$backend_port" \
       ReverseProxy__Clusters__sampleapi-grpc__Destinations__sampleapi__Address="http://127.0.0.1:${backend_grpc_port:-$backend_port}" \
       ReverseProxy__Routes__public__RateLimiterPolicy=Disable ReverseProxy__Routes__api__RateLimiterPolicy=Disable \
+      Gateway__RuntimeConfig__Enabled=false \
       "${gateway_auth_env[@]}" \
       "$@" \
       dotnet Gateway.Proxy.dll

@@ -32,11 +32,13 @@ internal sealed class ProxyProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>The settings every proxy started by a test gets: no Redis, no OTLP exporter.</summary>
+    /// <summary>The settings every proxy started by a test gets: no Redis, no OTLP exporter, no configuration store.</summary>
     public static Dictionary<string, string> BaseSettings(Dictionary<string, string> settings) => new(settings)
     {
         ["ConnectionStrings__redis"] = "127.0.0.1:1,abortConnect=false",
         ["OTEL_EXPORTER_OTLP_ENDPOINT"] = string.Empty,
+        // No auth service to load stored versions from: the configuration file only, at once.
+        ["Gateway__RuntimeConfig__Enabled"] = "false",
     };
 
     public static ProxyProcess Start(Dictionary<string, string> settings)
