@@ -176,6 +176,10 @@ internal sealed partial class ConfigDocumentValidator(
             {
                 result.Error($"rateLimitPolicies.{required}", "is required: the gateway's own endpoints use it.");
             }
+            else if (required.Length > 0 && document.RateLimitPolicies[required].Partition != PartitionBy.ClientIp)
+            {
+                result.Error($"rateLimitPolicies.{required}", "must partition by ClientIp: it limits callers before their credential is known.");
+            }
         }
 
         foreach (var (name, plan) in document.Plans)

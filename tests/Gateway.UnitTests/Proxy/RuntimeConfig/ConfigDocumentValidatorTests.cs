@@ -87,6 +87,7 @@ public sealed class ConfigDocumentValidatorTests
     [InlineData("admin-policy-removed", "authorizationPolicies.admin")]
     [InlineData("accounts-limit-removed", "rateLimitPolicies.auth-endpoints")]
     [InlineData("failed-credentials-removed", "rateLimitPolicies.failed-credentials")]
+    [InlineData("failed-credentials-per-user", "rateLimitPolicies.failed-credentials")]
     [InlineData("empty-policy", "authorizationPolicies.empty")]
     [InlineData("builtin-name", "authorizationPolicies.anonymous")]
     [InlineData("bad-limit", "rateLimitPolicies.per-ip")]
@@ -106,6 +107,9 @@ public sealed class ConfigDocumentValidatorTests
                 break;
             case "failed-credentials-removed":
                 document.RateLimitPolicies.Remove("failed-credentials");
+                break;
+            case "failed-credentials-per-user":
+                document.RateLimitPolicies["failed-credentials"].Partition = Gateway.Proxy.RateLimiting.PartitionBy.User;
                 break;
             case "empty-policy":
                 document.AuthorizationPolicies["empty"] = new();
