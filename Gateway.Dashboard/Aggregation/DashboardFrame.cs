@@ -3,7 +3,8 @@ namespace Gateway.Dashboard.Aggregation;
 /// <summary>
 /// What every viewer sees, once per second: the whole gateway (all replicas together). Rates are
 /// per second over the last few seconds; totals count since this dashboard started watching.
-/// Carries no secrets: counts, route ids, replica names and health states only.
+/// Carries no secrets: counts, route ids, replica names, health states, configuration version
+/// numbers with their authors and summaries, and a replica's reason for refusing a version.
 /// </summary>
 public sealed record DashboardFrame
 {
@@ -24,4 +25,6 @@ public sealed record DashboardFrame
     public required IReadOnlyList<ServiceView> Services { get; init; }
 
     public required IReadOnlyList<RouteView> Routes { get; init; }
+
+    public required ConfigView Config { get; init; }
 }

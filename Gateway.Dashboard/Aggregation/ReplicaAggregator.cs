@@ -18,6 +18,9 @@ namespace Gateway.Dashboard.Aggregation;
 /// started is a baseline (its history is unknown).</item>
 /// <item>A replica that says it is stopping, or misses several snapshot intervals, is gone: its
 /// counts stay in the totals, it stops contributing to rates, and it is forgotten later.</item>
+/// <item>Configuration: each replica's newest snapshot says which version it serves (and any it
+/// refused); the live replicas' newest is the gateway's active version, and they have converged when
+/// they all serve the same one.</item>
 /// </list>
 /// One instance, fed by one subscriber and read by one frame loop: the lock is never on a request path.
 /// </summary>
@@ -27,6 +30,9 @@ public sealed class ReplicaAggregator
 
     /// <summary>Keys of <see cref="TrafficView.Rates"/>/<see cref="TrafficView.Totals"/>, in <see cref="StatusKind"/> order.</summary>
     public static readonly string[] OutcomeKeys = ["2xx", "3xx", "4xx", "5xx", "401", "403", "429", "503"];
+
+    /// <summary>Longest <see cref="ReplicaView.ConfigError"/> shown; a longer one is cut.</summary>
+    public const int MaxConfigErrorLength = 500;
 
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
@@ -88,8 +94,12 @@ public sealed class ReplicaAggregator
         }
     }
 
-    /// <summary>The current view; <paramref name="services"/> are health results gathered elsewhere.</summary>
-    public DashboardFrame Tick(IReadOnlyList<ServiceView> services)
+    /// <summary>
+    /// The current view; <paramref name="services"/> are health results and
+    /// <paramref name="configHistory"/> the stored configuration versions, both gathered elsewhere
+    /// (null: not read yet).
+    /// </summary>
+    public DashboardFrame Tick(IReadOnlyList<ServiceView> services, ConfigHistoryView? configHistory = null)
     {
         var now = _time.GetUtcNow();
         lock (_gate)
@@ -148,6 +158,7 @@ public sealed class ReplicaAggregator
                 Replicas = replicas,
                 Services = [ProxyService(replicas), .. services, .. BackendServices(live)],
                 Routes = RouteViews(rate, latency),
+                Config = ConfigOf(live, configHistory ?? ConfigHistoryView.NotLoaded),
             };
         }
     }
@@ -226,11 +237,41 @@ public sealed class ReplicaAggregator
                 StartedAt = newest.StartedAt,
                 AuthBreaker = newest.Auth.BreakerState,
                 RateLimitBreaker = newest.RateLimit.BreakerState,
+                ConfigVersion = newest.ConfigVersion,
+                RejectedConfigVersion = newest.RejectedConfigVersion,
+                ConfigError = ConfigErrorOf(newest),
             });
         }
 
         views.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         return views;
+    }
+
+    /// <summary>Gone replicas serve nobody: only the live ones decide the active version and agreement.</summary>
+    private static ConfigView ConfigOf(List<ReplicaState> live, ConfigHistoryView history) => new()
+    {
+        ActiveVersion = live.Count == 0 ? 0 : live.Max(r => r.Newest.ConfigVersion),
+        Converged = live.Count > 0 && live.All(r => r.Newest.ConfigVersion == live[0].Newest.ConfigVersion),
+        History = history,
+    };
+
+    /// <summary>The replica's reason, bounded: it is shown in a table cell, and sent to every viewer every second.</summary>
+    private static string? ConfigErrorOf(ReplicaSnapshot snapshot)
+    {
+        if (snapshot.RejectedConfigVersion == 0)
+        {
+            return null;
+        }
+
+        var error = string.IsNullOrWhiteSpace(snapshot.ConfigError) ? "no reason given" : snapshot.ConfigError.Trim();
+        if (error.Length <= MaxConfigErrorLength)
+        {
+            return error;
+        }
+
+        // Never half a surrogate pair before the ellipsis.
+        var cut = char.IsHighSurrogate(error[MaxConfigErrorLength - 2]) ? MaxConfigErrorLength - 2 : MaxConfigErrorLength - 1;
+        return string.Concat(error.AsSpan(0, cut), "…");
     }
 
     private static ServiceView ProxyService(IReadOnlyList<ReplicaView> replicas)

@@ -20,4 +20,13 @@ public sealed record ReplicaView
     public required BreakerState AuthBreaker { get; init; }
 
     public required BreakerState RateLimitBreaker { get; init; }
+
+    /// <summary>The runtime configuration version it serves; 0 while it serves its configuration file.</summary>
+    public required long ConfigVersion { get; init; }
+
+    /// <summary>A newer version it refused to apply (it keeps serving <see cref="ConfigVersion"/>); 0 when none.</summary>
+    public required long RejectedConfigVersion { get; init; }
+
+    /// <summary>Why it refused <see cref="RejectedConfigVersion"/> (the replica's validation messages, shortened); null when it refused none.</summary>
+    public required string? ConfigError { get; init; }
 }

@@ -58,6 +58,7 @@ internal sealed partial class SnapshotSubscriber(IConnectionMultiplexer redis, R
     private static bool IsPlausible(ReplicaSnapshot snapshot) =>
         !string.IsNullOrWhiteSpace(snapshot.Replica) && snapshot.Replica.Length <= 200
         && snapshot.Interval > TimeSpan.Zero
+        && snapshot.ConfigVersion >= 0 && snapshot.RejectedConfigVersion >= 0
         && snapshot.Routes is not null && snapshot.Routes.Count <= 1_000
         && snapshot.Routes.All(r => r.Status is not null && r.Latency is not null && r.Route is not null);
 

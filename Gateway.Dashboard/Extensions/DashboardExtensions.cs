@@ -19,7 +19,7 @@ internal static class DashboardExtensions
     /// </summary>
     public const string CookieName = "gateway-dashboard";
 
-    /// <summary>Snapshot aggregation, the frame loop and fan-out, health probes.</summary>
+    /// <summary>Snapshot aggregation, the frame loop and fan-out, health probes, the configuration history.</summary>
     public static IHostApplicationBuilder AddDashboardAggregation(this IHostApplicationBuilder builder)
     {
         builder.AddRedisClient("redis", settings => settings.DisableHealthChecks = true, configureOptions: redis => redis.AbortOnConnectFail = false);
@@ -31,6 +31,9 @@ internal static class DashboardExtensions
         builder.Services.AddSingleton<FrameBroadcaster>();
         builder.Services.AddSingleton<ServiceHealthMonitor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ServiceHealthMonitor>());
+        builder.Services.AddOptions<ConfigHistoryOptions>().BindConfiguration(ConfigHistoryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ConfigHistoryMonitor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigHistoryMonitor>());
         builder.Services.AddHostedService<SnapshotSubscriber>();
         builder.Services.AddHostedService<FrameLoop>();
 
@@ -38,6 +41,13 @@ internal static class DashboardExtensions
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is the documented way to opt one client out of the defaults.
         builder.Services.AddHttpClient(ServiceHealthMonitor.HttpClientName, (sp, client) =>
                 client.BaseAddress = sp.GetRequiredService<IOptions<HealthMonitorOptions>>().Value.AuthAddress)
+            .RemoveAllResilienceHandlers();
+
+        // The auth service's gRPC address is the one the sign-in clients use (one setting for one
+        // service). No generic HTTP retries on a gRPC call, as for those clients: the monitor's
+        // call has its deadline, and its loop is the retry.
+        builder.Services.AddGrpcClient<ConfigService.ConfigServiceClient>((sp, client) =>
+                client.Address = sp.GetRequiredService<IOptions<DashboardSecurityOptions>>().Value.AuthServiceAddress)
             .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
         return builder;

@@ -25,6 +25,16 @@
     : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v).toLocaleString('en-US');
   const percent = v => (v === null || v === undefined) ? '–' : (v * 100).toFixed(1) + ' %';
   const setText = (id, text) => { const el = $(id); if (el && el.textContent !== text) el.textContent = text; };
+  // A runtime configuration version; 0 is a replica still serving its configuration file.
+  const version = v => v > 0 ? 'v' + v : 'file';
+  const two = n => String(n).padStart(2, '0');
+  // History entries can be days old: a full local date and time, one unambiguous format.
+  const stamp = t => {
+    const d = new Date(t);
+    return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+  };
+  const clock = t => new Date(t).toLocaleTimeString([], { hour12: false });
+  const span = (className, text) => { const el = document.createElement('span'); el.className = className; el.textContent = text; return el; };
 
   function errorLevel(errorsPerSecond, requestsPerSecond) {
     if (!(errorsPerSecond > 0)) return 'ok';
@@ -92,6 +102,7 @@
     const tr = document.createElement('tr');
     for (const [name, value] of Object.entries(attributes)) tr.dataset[name] = value;
     for (const cell of cells) {
+      if (cell instanceof Node) { tr.append(cell); continue; }
       const td = document.createElement('td');
       if (cell.pill !== undefined) {
         const pill = document.createElement('span');
@@ -108,6 +119,71 @@
       tr.append(td);
     }
     return tr;
+  }
+
+  // Text only, from the replica's own words: textContent and title are never parsed as markup.
+  function configCell(replica, active) {
+    const td = document.createElement('td');
+    td.className = 'config';
+    // A gone replica serves nobody: only a live one lagging behind is worth the colour.
+    td.dataset.level = replica.state === 'live' && replica.configVersion !== active ? 'warn' : 'ok';
+    td.append(span('config-version', version(replica.configVersion)));
+    if (replica.rejectedConfigVersion) {
+      const reason = replica.configError ?? '';
+      const marker = span('marker', '⚠');
+      marker.setAttribute('aria-hidden', 'true');
+      const rejected = span('config-rejected', ' v' + replica.rejectedConfigVersion + ' rejected');
+      rejected.prepend(marker);
+      rejected.title = 'v' + replica.rejectedConfigVersion + ' rejected: ' + reason;
+      td.dataset.rejected = String(replica.rejectedConfigVersion);
+      td.append(rejected, span('config-error', reason));
+    }
+    return td;
+  }
+
+  function historyState(history) {
+    if (history.updatedAt === null) return history.error ? 'unavailable' : 'loading';
+    return history.stale ? 'stale' : 'fresh';
+  }
+
+  function renderConfig(config) {
+    setText('config-active', version(config.activeVersion));
+    const converged = $('config-converged');
+    converged.dataset.state = config.converged ? 'converged' : 'diverged';
+    converged.textContent = config.converged ? 'yes' : 'no';
+
+    const history = config.history, status = historyState(history);
+    $('config-panel').dataset.history = status;
+    setText('config-history-state', {
+      fresh: 'read ' + (history.updatedAt && clock(history.updatedAt)),
+      stale: 'stale, last read ' + (history.updatedAt && clock(history.updatedAt)) + ': ' + history.error,
+      unavailable: 'unavailable: ' + history.error,
+      loading: 'not read yet',
+    }[status]);
+
+    // The history changes a few times a day: rebuilt only when it (or the active version) does.
+    const key = JSON.stringify([config.activeVersion, status, history.versions]);
+    if (state.configKey === key) return;
+    state.configKey = key;
+    if (history.versions.length === 0) {
+      const text = status === 'fresh' ? 'No version stored yet: the replicas serve their configuration files.'
+        : status === 'loading' ? 'Waiting for the history…' : 'The history could not be read.';
+      const td = document.createElement('td');
+      td.colSpan = 4;
+      td.className = 'muted';
+      td.textContent = text;
+      $('config-history').replaceChildren(row([td], { empty: status }));
+      return;
+    }
+
+    $('config-history').replaceChildren(...history.versions.map(v => {
+      const label = document.createElement('td');
+      label.append(span('', version(v.version)));
+      if (v.restoredFrom) label.append(span('muted', ' rollback of ' + version(v.restoredFrom)));
+      return row([
+        label, { text: v.author }, { text: v.createdAt ? stamp(v.createdAt) : '–', muted: true }, { text: v.summary },
+      ], { version: String(v.version), active: String(v.version === config.activeVersion) });
+    }));
   }
 
   function render(frame) {
@@ -131,7 +207,7 @@
     setText('logins-throttled', count(frame.auth.loginsThrottled));
 
     $('replicas').replaceChildren(...frame.replicas.map(r => row([
-      { text: r.name }, { pill: r.state, note: r.detail }, { text: rate(r.requestsPerSecond), num: true },
+      { text: r.name }, { pill: r.state, note: r.detail }, configCell(r, frame.config.activeVersion), { text: rate(r.requestsPerSecond), num: true },
       { text: r.authBreaker }, { text: r.rateLimitBreaker }, { text: r.secondsSinceLastSnapshot.toFixed(1) + ' s', num: true },
     ], { replica: r.name, state: r.state })));
     $('services').replaceChildren(...frame.services.map(s => row(
@@ -141,6 +217,7 @@
       { text: count(r.clientErrors), num: true }, { text: count(r.serverErrors), num: true }, { text: count(r.unauthorized), num: true },
       { text: count(r.rateLimited), num: true }, { text: ms(r.p50), num: true }, { text: ms(r.p99), num: true },
     ], { route: r.route })));
+    renderConfig(frame.config);
     setText('updated', 'updated ' + new Date(frame.time).toLocaleTimeString([], { hour12: false }));
   }
 

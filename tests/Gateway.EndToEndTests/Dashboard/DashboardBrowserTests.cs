@@ -16,7 +16,8 @@ namespace Gateway.EndToEndTests.Dashboard;
 /// <summary>
 /// The dashboard in a real headless Chromium against the running AppHost: sign in, watch traffic
 /// through the proxy (including 401s and 429s) show up in the numbers and charts, see a stopped
-/// proxy replica marked gone; and, with traffic flowing, check at two window sizes what a viewer
+/// proxy replica marked gone, the configuration each replica serves and the configuration panel;
+/// and, with traffic flowing, check at two window sizes what a viewer
 /// sees: numbers that fit, agree with each other and are coloured by what they say, route names
 /// only, and a latency line without breaks.
 /// </summary>
@@ -43,6 +44,23 @@ public sealed partial class DashboardBrowserTests(GatewayAppFixture fixture, ITe
         {
             await Assertions.Expect(page.Locator($"tr[data-replica='{id}']")).ToHaveAttributeAsync("data-state", "live");
         }
+
+        // The runtime configuration each replica serves: "file" until a stored version reaches it,
+        // then "v<N>"; and the gateway-wide panel, whatever the auth service's history answers.
+        await Assertions.Expect(page.Locator("table.replicas thead th").Nth(2)).ToHaveTextAsync("Config");
+        foreach (var id in replicaIds)
+        {
+            await Assertions.Expect(page.Locator($"tr[data-replica='{id}'] td.config .config-version")).ToHaveTextAsync(ConfigVersionText());
+        }
+
+        var panel = page.Locator("#config-panel");
+        await Assertions.Expect(panel).ToBeVisibleAsync();
+        await Assertions.Expect(panel.Locator("h2")).ToHaveTextAsync("Configuration");
+        await Assertions.Expect(page.Locator("#config-active")).ToHaveTextAsync(ConfigVersionText());
+        await Assertions.Expect(page.Locator("#config-converged")).ToHaveTextAsync(new Regex("^(yes|no)$"));
+        // Read (or tried) within seconds of the dashboard starting: never left at "not read yet".
+        await Assertions.Expect(panel).ToHaveAttributeAsync("data-history", new Regex("^(fresh|stale|unavailable)$"));
+        await Assertions.Expect(page.Locator("#config-history tr").First).Not.ToHaveClassAsync("placeholder");
 
         var before = await ReadTotalsAsync(page);
 
@@ -395,6 +413,10 @@ public sealed partial class DashboardBrowserTests(GatewayAppFixture fixture, ITe
           });
         }
         """;
+
+    /// <summary>A replica's configuration: its configuration file, or a stored version.</summary>
+    [GeneratedRegex(@"^(file|v\d+)$")]
+    private static partial Regex ConfigVersionText();
 
     [GeneratedRegex(@"^(?<value>\d{1,3}\.\d) %$")]
     private static partial Regex PercentText();

@@ -82,5 +82,6 @@ public sealed class FrameBroadcasterTests
         Replicas = [],
         Services = [],
         Routes = [],
+        Config = new ConfigView { ActiveVersion = 0, Converged = true, History = ConfigHistoryView.NotLoaded },
     };
 }

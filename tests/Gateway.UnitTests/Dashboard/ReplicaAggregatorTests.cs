@@ -256,6 +256,146 @@ public sealed class ReplicaAggregatorTests
         Assert.Null(_aggregator.Tick([]).Auth.CacheHitRatio);
     }
 
+    [Fact]
+    public void ConfigVersion_EveryLiveReplicaOnTheSameVersion_PerReplicaAndConverged()
+    {
+        var a = new FakeReplica("proxy-a", _time);
+        var b = new FakeReplica("proxy-b", _time);
+        _time.Advance(Interval);
+        _aggregator.Observe(a.Add("api", 1, status: 200, configVersion: 4));
+        _aggregator.Observe(b.Add("api", 1, status: 200, configVersion: 4));
+
+        var frame = _aggregator.Tick([]);
+        Assert.Equal([4L, 4L], frame.Replicas.Select(r => r.ConfigVersion));
+        Assert.All(frame.Replicas, r => Assert.Equal((0L, (string?)null), (r.RejectedConfigVersion, r.ConfigError)));
+        Assert.Equal((4L, true), (frame.Config.ActiveVersion, frame.Config.Converged));
+    }
+
+    [Fact]
+    public void ConfigVersion_StillOnTheFile_IsVersionZero_AndConverged()
+    {
+        var a = new FakeReplica("proxy-a", _time);
+        var b = new FakeReplica("proxy-b", _time);
+        _time.Advance(Interval);
+        _aggregator.Observe(a.Add("api", 1, status: 200));
+        _aggregator.Observe(b.Add("api", 1, status: 200));
+
+        var config = _aggregator.Tick([]).Config;
+        Assert.Equal((0L, true), (config.ActiveVersion, config.Converged));
+    }
+
+    [Fact]
+    public void ConfigVersion_OneReplicaBehind_ActiveIsTheNewest_NotConverged_UntilItCatchesUp()
+    {
+        var a = new FakeReplica("proxy-a", _time);
+        var b = new FakeReplica("proxy-b", _time);
+        _time.Advance(Interval);
+        _aggregator.Observe(a.Add("api", 1, status: 200, configVersion: 7));
+        _aggregator.Observe(b.Add("api", 1, status: 200, configVersion: 6));
+
+        var frame = _aggregator.Tick([]);
+        Assert.Equal((7L, false), (frame.Config.ActiveVersion, frame.Config.Converged));
+        Assert.Equal(6, frame.Replicas.Single(r => r.Name == "proxy-b").ConfigVersion);
+
+        _time.Advance(Interval);
+        _aggregator.Observe(a.Add("api", 1, status: 200, configVersion: 7));
+        _aggregator.Observe(b.Add("api", 1, status: 200, configVersion: 7));
+        var caughtUp = _aggregator.Tick([]).Config;
+        Assert.Equal((7L, true), (caughtUp.ActiveVersion, caughtUp.Converged));
+    }
+
+    [Fact]
+    public void ConfigVersion_GoneReplicaOnAnOlderVersion_NeitherActiveNorDisagreeing()
+    {
+        var a = new FakeReplica("proxy-a", _time);
+        var b = new FakeReplica("proxy-b", _time);
+        _time.Advance(Interval);
+        _aggregator.Observe(a.Add("api", 1, status: 200, configVersion: 3));
+        _aggregator.Observe(b.Add("api", 1, status: 200, configVersion: 9, stopping: true));
+
+        var frame = _aggregator.Tick([]);
+        Assert.Equal(ReplicaStatus.Gone, frame.Replicas.Single(r => r.Name == "proxy-b").State);
+        Assert.Equal(9, frame.Replicas.Single(r => r.Name == "proxy-b").ConfigVersion);
+        Assert.Equal((3L, true), (frame.Config.ActiveVersion, frame.Config.Converged));
+    }
+
+    [Fact]
+    public void ConfigVersion_NoLiveReplica_NothingActive_NotConverged()
+    {
+        var config = _aggregator.Tick([]).Config;
+
+        Assert.Equal((0L, false), (config.ActiveVersion, config.Converged));
+        Assert.Same(ConfigHistoryView.NotLoaded, config.History);
+    }
+
+    [Fact]
+    public void RejectedConfigVersion_SurfacesWithItsReason_WhileTheReplicaKeepsServingItsVersion()
+    {
+        var a = new FakeReplica("proxy-a", _time);
+        var b = new FakeReplica("proxy-b", _time);
+        _time.Advance(Interval);
+        _aggregator.Observe(a.Add("api", 1, status: 200, configVersion: 5));
+        _aggregator.Observe(b.Add("api", 1, status: 200, configVersion: 5, rejectedConfigVersion: 6, configError: "route 'api': cluster 'nope' does not exist"));
+
+        var frame = _aggregator.Tick([]);
+        var rejecting = frame.Replicas.Single(r => r.Name == "proxy-b");
+        Assert.Equal((5L, 6L, "route 'api': cluster 'nope' does not exist"), (rejecting.ConfigVersion, rejecting.RejectedConfigVersion, rejecting.ConfigError));
+        Assert.Equal((0L, (string?)null), (frame.Replicas[0].RejectedConfigVersion, frame.Replicas[0].ConfigError));
+        // Both still serve 5: they agree, whatever one of them refused.
+        Assert.Equal((5L, true), (frame.Config.ActiveVersion, frame.Config.Converged));
+    }
+
+    [Fact]
+    public void RejectedConfigVersion_LongOrMissingReason_CutOrSaidSo_ReasonWithoutRejectionDropped()
+    {
+        var a = new FakeReplica("proxy-a", _time);
+        var b = new FakeReplica("proxy-b", _time);
+        var c = new FakeReplica("proxy-c", _time);
+        _time.Advance(Interval);
+        _aggregator.Observe(a.Add("api", 1, status: 200, rejectedConfigVersion: 2, configError: new string('x', 10_000)));
+        _aggregator.Observe(b.Add("api", 1, status: 200, rejectedConfigVersion: 2, configError: "  "));
+        _aggregator.Observe(c.Add("api", 1, status: 200, configVersion: 2, configError: "left over from before"));
+
+        var replicas = _aggregator.Tick([]).Replicas;
+        Assert.Equal(ReplicaAggregator.MaxConfigErrorLength, replicas[0].ConfigError!.Length);
+        Assert.EndsWith("…", replicas[0].ConfigError, StringComparison.Ordinal);
+        Assert.Equal("no reason given", replicas[1].ConfigError);
+        Assert.Null(replicas[2].ConfigError);
+    }
+
+    [Fact]
+    public void FrameJson_CarriesConfigPerReplicaAndForTheGateway_InTheNamesThePageReads()
+    {
+        var a = new FakeReplica("proxy-a", _time);
+        _time.Advance(Interval);
+        _aggregator.Observe(a.Add("api", 1, status: 200, configVersion: 3, rejectedConfigVersion: 4, configError: "<b>bad</b>"));
+        var history = ConfigHistoryView.Loaded(
+            [new ConfigVersionView(4, "admin", _time.GetUtcNow(), "more routes", 0), new ConfigVersionView(3, "admin", _time.GetUtcNow(), "rollback", 1)],
+            _time.GetUtcNow()).Failed("the auth service is unreachable");
+
+        var json = System.Text.Json.JsonSerializer.Serialize(_aggregator.Tick([], history), DashboardJsonContext.Default.DashboardFrame);
+
+        // dashboard.js reads these names.
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        var replica = document.RootElement.GetProperty("replicas")[0];
+        Assert.Equal(3, replica.GetProperty("configVersion").GetInt64());
+        Assert.Equal(4, replica.GetProperty("rejectedConfigVersion").GetInt64());
+        // The reason is data, sent as it came (the page writes it as text).
+        Assert.Equal("<b>bad</b>", replica.GetProperty("configError").GetString());
+        var config = document.RootElement.GetProperty("config");
+        Assert.Equal(3, config.GetProperty("activeVersion").GetInt64());
+        Assert.True(config.GetProperty("converged").GetBoolean());
+        var stored = config.GetProperty("history");
+        Assert.True(stored.GetProperty("stale").GetBoolean());
+        Assert.Equal("the auth service is unreachable", stored.GetProperty("error").GetString());
+        Assert.NotEqual(System.Text.Json.JsonValueKind.Null, stored.GetProperty("updatedAt").ValueKind);
+        Assert.Equal([4L, 3L], stored.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetInt64()));
+        var rollback = stored.GetProperty("versions")[1];
+        Assert.Equal(("admin", "rollback", 1L), (rollback.GetProperty("author").GetString(), rollback.GetProperty("summary").GetString(), rollback.GetProperty("restoredFrom").GetInt64()));
+        Assert.Equal(System.Text.Json.JsonValueKind.String, rollback.GetProperty("createdAt").ValueKind);
+        Assert.False(stored.TryGetProperty("newestVersion", out _));
+    }
+
     /// <summary>A replica's cumulative counters, advanced like the real recorder and published as snapshots.</summary>
     private sealed class FakeReplica(string name, TimeProvider time, DateTimeOffset? startedAt = null, long initialRequests = 0)
     {
@@ -272,7 +412,8 @@ public sealed class ReplicaAggregatorTests
         public ReplicaSnapshot Add(
             string route, int count, int status, double seconds = 0.002, bool stopping = false,
             long cacheHits = 0, long cacheMisses = 0, long cacheNegativeHits = 0, HealthState destinationHealth = HealthState.Healthy,
-            long lookupsRefused = 0, int lookupsInFlight = 0, long loginsThrottled = 0)
+            long lookupsRefused = 0, int lookupsInFlight = 0, long loginsThrottled = 0,
+            long configVersion = 0, long rejectedConfigVersion = 0, string? configError = null)
         {
             _lookupsRefused += lookupsRefused;
             _loginsThrottled += loginsThrottled;
@@ -303,6 +444,9 @@ public sealed class ReplicaAggregatorTests
                 Sequence = ++_sequence,
                 Interval = Interval,
                 Stopping = stopping,
+                ConfigVersion = configVersion,
+                RejectedConfigVersion = rejectedConfigVersion,
+                ConfigError = configError,
                 Routes = _routes.Select(r => new RouteCounters { Route = r.Key, Requests = r.Value.Requests, Status = [.. r.Value.Status], Latency = [.. r.Value.Latency] }).ToList(),
                 Auth = new AuthCounters
                 {
