@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Gateway.Contracts.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Auth;
@@ -18,7 +19,7 @@ internal sealed class AuthOptions
 
     /// <summary>The plan new users get.</summary>
     [Required]
-    [RegularExpression("^[a-z0-9_-]{1,32}$")]
+    [RegularExpression(PlanNames.Pattern)]
     public string DefaultPlan { get; set; } = "free";
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Gateway.Contracts.Configuration;
 using Gateway.Contracts.Credentials;
 using Grpc.Core;
 
@@ -17,9 +18,6 @@ internal static class RequestValidation
 
     private static readonly SearchValues<char> UserNameChars =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
-
-    private static readonly SearchValues<char> PlanChars =
-        SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789_-");
 
     /// <summary>A new user name: 3-64 of letters, digits, '.', '_' and '-'.</summary>
     public static string NewUserName(string value, string field = "user_name")
@@ -112,12 +110,11 @@ internal static class RequestValidation
             ?? throw Invalid(field, "must be an IP address or an address group such as 2001:db8::/64");
     }
 
+    /// <summary>A plan name: the rule of <see cref="PlanNames"/>, shared with configuration documents.</summary>
     public static string Plan(string value, string field = "plan")
     {
         Required(value, field);
-        return value.Length > 32 || value.AsSpan().ContainsAnyExcept(PlanChars)
-            ? throw Invalid(field, "must be 1-32 of lower-case letters, digits, '_' and '-'")
-            : value;
+        return PlanNames.IsValid(value) ? value : throw Invalid(field, PlanNames.Rule);
     }
 
     public static Guid Id(string value, string field) =>
