@@ -23,8 +23,10 @@ internal sealed class AuthOptions
     public string DefaultPlan { get; set; } = "free";
 
     /// <summary>
-    /// Plan limits applied at start-up (created or updated). Plans seeded by migrations keep their
-    /// limits unless named here.
+    /// Plan limits applied at start-up: created or updated while no configuration version exists;
+    /// once one does, only created when missing (versions own the limits; see
+    /// <see cref="Data.DatabaseInitializer"/>). Plans seeded by migrations keep their limits unless
+    /// named here.
     /// </summary>
     public Dictionary<string, PlanLimitOptions> Plans { get; set; } = new(StringComparer.Ordinal);
 

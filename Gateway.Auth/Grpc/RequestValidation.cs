@@ -90,6 +90,21 @@ internal static class RequestValidation
         return value.Length > MaxKeyNameLength ? throw Invalid(field, $"must be at most {MaxKeyNameLength} characters") : Text(value, field);
     }
 
+    /// <summary>Free text of at most <paramref name="maxLength"/> characters: valid UTF-8, no control characters.</summary>
+    public static string BoundedText(string value, int maxLength, string field, bool required)
+    {
+        if (required)
+        {
+            Required(value, field);
+        }
+
+        return value.Length > maxLength ? throw Invalid(field, $"must be at most {maxLength} characters") : Text(value, field);
+    }
+
+    /// <summary>A version number a caller names: 0 ("none") or positive.</summary>
+    public static long Version(long value, string field) =>
+        value < 0 ? throw Invalid(field, "must not be negative") : value;
+
     /// <summary>
     /// Empty, or the canonical client key of an IP address or address group (the same function the
     /// callers' per-client limits use, so one client is one bucket everywhere).
