@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Gateway.Contracts.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Auth;
@@ -18,12 +19,14 @@ internal sealed class AuthOptions
 
     /// <summary>The plan new users get.</summary>
     [Required]
-    [RegularExpression("^[a-z0-9_-]{1,32}$")]
+    [RegularExpression(PlanNames.Pattern)]
     public string DefaultPlan { get; set; } = "free";
 
     /// <summary>
-    /// Plan limits applied at start-up (created or updated). Plans seeded by migrations keep their
-    /// limits unless named here.
+    /// Plan limits applied at start-up: created or updated while no configuration version exists;
+    /// once one does, only created when missing (versions own the limits; see
+    /// <see cref="Data.DatabaseInitializer"/>). Plans seeded by migrations keep their limits unless
+    /// named here.
     /// </summary>
     public Dictionary<string, PlanLimitOptions> Plans { get; set; } = new(StringComparer.Ordinal);
 

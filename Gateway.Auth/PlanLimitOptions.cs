@@ -1,12 +1,14 @@
 using System.ComponentModel.DataAnnotations;
+using Gateway.Contracts.Configuration;
 
 namespace Gateway.Auth;
 
+/// <summary>One plan of <c>Auth:Plans</c>; the same ranges as a configuration document's plans (<see cref="PlanLimits"/>).</summary>
 internal sealed class PlanLimitOptions
 {
-    [Range(1, int.MaxValue)]
+    [Range(PlanLimits.MinRequestsPerWindow, PlanLimits.MaxRequestsPerWindow)]
     public int RequestsPerWindow { get; set; }
 
-    [Range(1, 86_400)]
-    public int WindowSeconds { get; set; } = 60;
+    [Range(PlanLimits.MinWindowSeconds, PlanLimits.MaxWindowSeconds)]
+    public int WindowSeconds { get; set; } = PlanLimits.DefaultWindowSeconds;
 }

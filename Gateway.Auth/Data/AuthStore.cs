@@ -231,6 +231,16 @@ internal sealed class AuthStore(NpgsqlDataSource dataSource)
         return rows.AsList();
     }
 
+    /// <summary>Creates a plan unless one of that name exists (whose limits are then left alone).</summary>
+    public async Task InsertPlanIfMissingAsync(string name, int requestsPerWindow, int windowSeconds, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO plans (name, requests_per_window, window_seconds) VALUES (@name, @requestsPerWindow, @windowSeconds) ON CONFLICT (name) DO NOTHING",
+            new { name, requestsPerWindow, windowSeconds },
+            cancellationToken: cancellationToken));
+    }
+
     public async Task UpsertPlanAsync(string name, int requestsPerWindow, int windowSeconds, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -1,3 +1,4 @@
+using Gateway.Auth.Configuration;
 using Gateway.Auth.Data;
 using Gateway.Auth.Grpc;
 using Gateway.Auth.Invalidation;
@@ -78,12 +79,20 @@ internal static class ApplicationServiceExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<UserStandingStore>();
+        // The gateway's runtime configuration versions (ConfigService) and their change notices.
+        builder.Services.AddSingleton<ConfigStore>();
+        builder.Services.AddOptions<ConfigChangeOptions>().BindConfiguration(ConfigChangeOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ConfigChangePublisher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConfigChangePublisher>());
         builder.Services.AddSingleton<DatabaseInitializer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DatabaseInitializer>());
         builder.Services.AddHealthChecks().AddCheck<DatabaseInitializer>("schema");
         builder.Services.AddHostedService<TokenPurgeService>();
 
-        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ErrorMappingInterceptor>());
+        builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<ErrorMappingInterceptor>())
+            // Configuration documents are up to 512 KiB, far over every other message: ConfigService
+            // alone gets a receive limit that fits one (still under Kestrel's MaxRequestBodySize).
+            .AddServiceOptions<ConfigGrpcService>(config => config.MaxReceiveMessageSize = ConfigGrpcService.MaxReceiveMessageSize);
         // Message size limits are configuration ("Grpc" in appsettings.json): every field has a small
         // limit, so the largest message accepted is small too, and a bigger one is RESOURCE_EXHAUSTED
         // before it is deserialized.
@@ -92,7 +101,14 @@ internal static class ApplicationServiceExtensions
             .ValidateOnStart();
         // Kestrel's header and request line limits come from "Kestrel:Limits", bound explicitly.
         var kestrelLimits = builder.Configuration.GetSection("Kestrel:Limits");
-        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrelLimits.Bind(kestrel.Limits));
+        builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure(kestrel => kestrelLimits.Bind(kestrel.Limits))
+            // A gRPC message travels in a 5-byte frame; a body limit below ConfigService's largest
+            // message would turn a valid PutConfig into a reset stream.
+            .Validate(
+                kestrel => kestrel.Limits.MaxRequestBodySize is null or >= ConfigGrpcService.MaxReceiveMessageSize + 5,
+                $"Kestrel:Limits:MaxRequestBodySize must be at least {ConfigGrpcService.MaxReceiveMessageSize + 5} bytes (ConfigService's largest request).")
+            .ValidateOnStart();
         // Malformed request messages are INVALID_ARGUMENT, not UNKNOWN: replace the default method
         // discovery with one whose deserializers say so (see StrictRequestMethodProvider).
         builder.Services.RemoveAll(typeof(IServiceMethodProvider<>));
@@ -111,6 +127,7 @@ internal static class ApplicationServiceExtensions
         app.MapGrpcService<AuthGrpcService>();
         app.MapGrpcService<AdminGrpcService>();
         app.MapGrpcService<DashboardGrpcService>();
+        app.MapGrpcService<ConfigGrpcService>();
 
         // grpc.health.v1 reports the same checks as HTTP /health.
         app.MapGrpcHealthChecksService();

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Gateway.Contracts.Configuration;
 using Gateway.Contracts.Credentials;
 using Grpc.Core;
 
@@ -17,9 +18,6 @@ internal static class RequestValidation
 
     private static readonly SearchValues<char> UserNameChars =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
-
-    private static readonly SearchValues<char> PlanChars =
-        SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789_-");
 
     /// <summary>A new user name: 3-64 of letters, digits, '.', '_' and '-'.</summary>
     public static string NewUserName(string value, string field = "user_name")
@@ -92,6 +90,21 @@ internal static class RequestValidation
         return value.Length > MaxKeyNameLength ? throw Invalid(field, $"must be at most {MaxKeyNameLength} characters") : Text(value, field);
     }
 
+    /// <summary>Free text of at most <paramref name="maxLength"/> characters: valid UTF-8, no control characters.</summary>
+    public static string BoundedText(string value, int maxLength, string field, bool required)
+    {
+        if (required)
+        {
+            Required(value, field);
+        }
+
+        return value.Length > maxLength ? throw Invalid(field, $"must be at most {maxLength} characters") : Text(value, field);
+    }
+
+    /// <summary>A version number a caller names: 0 ("none") or positive.</summary>
+    public static long Version(long value, string field) =>
+        value < 0 ? throw Invalid(field, "must not be negative") : value;
+
     /// <summary>
     /// Empty, or the canonical client key of an IP address or address group (the same function the
     /// callers' per-client limits use, so one client is one bucket everywhere).
@@ -112,12 +125,11 @@ internal static class RequestValidation
             ?? throw Invalid(field, "must be an IP address or an address group such as 2001:db8::/64");
     }
 
+    /// <summary>A plan name: the rule of <see cref="PlanNames"/>, shared with configuration documents.</summary>
     public static string Plan(string value, string field = "plan")
     {
         Required(value, field);
-        return value.Length > 32 || value.AsSpan().ContainsAnyExcept(PlanChars)
-            ? throw Invalid(field, "must be 1-32 of lower-case letters, digits, '_' and '-'")
-            : value;
+        return PlanNames.IsValid(value) ? value : throw Invalid(field, PlanNames.Rule);
     }
 
     public static Guid Id(string value, string field) =>

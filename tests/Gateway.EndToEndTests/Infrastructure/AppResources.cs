@@ -2,7 +2,9 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Gateway.Contracts.Redis;
 using Npgsql;
+using StackExchange.Redis;
 
 namespace Gateway.EndToEndTests.Infrastructure;
 
@@ -34,5 +36,37 @@ public static class AppResources
         var connection = new NpgsqlConnection(builder.ConnectionString);
         await connection.OpenAsync().WaitAsync(AuthClients.CallTimeout);
         return connection;
+    }
+
+    /// <summary>Connects to Redis with the ACL user name and password the AppHost gives that service.</summary>
+    public static async Task<ConnectionMultiplexer> ConnectRedisAsAsync(DistributedApplication app, RedisUser user)
+    {
+        var options = ConfigurationOptions.Parse((await app.GetConnectionStringAsync("redis"))!);
+        options.User = user.Name;
+        options.Password = await ParameterAsync(app, $"redis-{user.Name}-password");
+        options.TieBreaker = string.Empty;
+        options.ConfigurationChannel = string.Empty;
+        return await ConnectionMultiplexer.ConnectAsync(options);
+    }
+
+    /// <summary>
+    /// Stops resource <paramref name="name"/> (waiting until its process has exited), runs
+    /// <paramref name="action"/>, and starts it again, waiting until it is healthy. Redis comes back
+    /// empty (no persistence).
+    /// </summary>
+    public static async Task WhileStoppedAsync(DistributedApplication app, string name, Func<Task> action)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await app.ResourceCommands.ExecuteCommandAsync(name, KnownResourceCommands.StopCommand, cts.Token);
+        await app.ResourceNotifications.WaitForResourceAsync(name, e => e.Snapshot.State?.Text is "Finished" or "Exited", cts.Token);
+        try
+        {
+            await action();
+        }
+        finally
+        {
+            await app.ResourceCommands.ExecuteCommandAsync(name, KnownResourceCommands.StartCommand, cts.Token);
+            await app.ResourceNotifications.WaitForResourceHealthyAsync(name, cts.Token);
+        }
     }
 }

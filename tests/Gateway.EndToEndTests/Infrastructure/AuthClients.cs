@@ -19,6 +19,7 @@ public sealed class AuthClients : IDisposable
         Auth = new AuthService.AuthServiceClient(_channel);
         Admin = new AdminService.AdminServiceClient(_channel);
         Dashboard = new DashboardService.DashboardServiceClient(_channel);
+        Config = new ConfigService.ConfigServiceClient(_channel);
     }
 
     public AuthService.AuthServiceClient Auth { get; }
@@ -26,6 +27,8 @@ public sealed class AuthClients : IDisposable
     public AdminService.AdminServiceClient Admin { get; }
 
     public DashboardService.DashboardServiceClient Dashboard { get; }
+
+    public ConfigService.ConfigServiceClient Config { get; }
 
     public static DateTime Deadline() => DateTime.UtcNow.Add(CallTimeout);
 

@@ -38,6 +38,32 @@ public sealed class PostgresLeastPrivilegeTests(GatewayAppFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task TheAuthServicesRole_ReadsAndAppendsConfigurationVersions_ButCannotRewriteThem()
+    {
+        await using var connection = await ConnectAsAuthRoleAsync();
+
+        Assert.Equal(Role, await ScalarAsync<string>(connection, "SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'config_versions'"));
+        Assert.True(await ScalarAsync<bool>(connection, "SELECT has_table_privilege('config_versions', 'SELECT') AND has_table_privilege('config_versions', 'INSERT')"));
+
+        // DELETE and TRUNCATE are revoked; UPDATE, which the foreign key's row lock needs, is
+        // refused by a statement trigger (migration 0003). Each statement would change nothing if
+        // it ran (WHERE false; TRUNCATE rolled back), so a regression fails this test without
+        // erasing the history the other tests share.
+        foreach (var statement in new[]
+        {
+            "UPDATE config_versions SET summary = summary WHERE false",
+            "DELETE FROM config_versions WHERE false",
+            "TRUNCATE config_versions",
+        })
+        {
+            await using var transaction = await connection.BeginTransactionAsync();
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, statement));
+            Assert.True(refused.SqlState == InsufficientPrivilege, $"{statement}: {refused.SqlState} {refused.MessageText}");
+            await transaction.RollbackAsync();
+        }
+    }
+
     private async Task<NpgsqlConnection> ConnectAsAuthRoleAsync() =>
         await AppResources.OpenAuthDatabaseAsync(fixture.App, Role, await AppResources.ParameterAsync(fixture.App, "authdb-password"));
 

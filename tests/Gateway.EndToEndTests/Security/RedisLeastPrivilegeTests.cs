@@ -1,4 +1,4 @@
-using Aspire.Hosting.Testing;
+using Gateway.Contracts.Configuration;
 using Gateway.Contracts.Invalidation;
 using Gateway.Contracts.Metrics;
 using Gateway.Contracts.Redis;
@@ -28,6 +28,8 @@ public sealed class RedisLeastPrivilegeTests(GatewayAppFixture fixture)
         await AssertRefusedAsync(db.HashSetAsync(LoginKey, "failures", 0));
         await AssertRefusedAsync(db.KeyDeleteAsync(LoginKey));
         await AssertRefusedAsync(db.PublishAsync(RedisChannel.Literal(AuthInvalidations.Channel), "1 all"));
+        // Nor configuration notices (each makes every proxy load the active version).
+        await AssertRefusedAsync(db.PublishAsync(RedisChannel.Literal(ConfigChanges.Channel), "1"));
         await AssertRefusedAsync(db.ExecuteAsync("FLUSHALL"));
         await AssertRefusedAsync(db.ExecuteAsync("CLIENT", "KILL", "TYPE", "normal"));
 
@@ -53,7 +55,7 @@ public sealed class RedisLeastPrivilegeTests(GatewayAppFixture fixture)
     }
 
     [Fact]
-    public async Task TheAuthServicesUser_CannotRewriteRateLimitWindows()
+    public async Task TheAuthServicesUser_CannotRewriteRateLimitWindows_ButAnnouncesConfigurationVersions()
     {
         await using var auth = await ConnectAsAsync(RedisUsers.Auth);
         var db = auth.GetDatabase();
@@ -61,18 +63,13 @@ public sealed class RedisLeastPrivilegeTests(GatewayAppFixture fixture)
         await AssertRefusedAsync(db.HashSetAsync(RateLimitKey, "count", 0));
         await AssertRefusedAsync(db.KeyDeleteAsync(RateLimitKey));
         await AssertRefusedAsync(db.PublishAsync(RedisChannel.Literal(ReplicaSnapshot.Channel), "{}"));
+
+        // What it is for (ConfigService's notices); "0" names no version, so proxies ignore it.
+        Assert.False(ConfigChanges.TryParse("0", out _));
+        await db.PublishAsync(RedisChannel.Literal(ConfigChanges.Channel), "0");
     }
 
-    /// <summary>Connects with the user name and password the AppHost gives that service.</summary>
-    private async Task<ConnectionMultiplexer> ConnectAsAsync(RedisUser user)
-    {
-        var options = ConfigurationOptions.Parse((await fixture.App.GetConnectionStringAsync("redis"))!);
-        options.User = user.Name;
-        options.Password = await AppResources.ParameterAsync(fixture.App, $"redis-{user.Name}-password");
-        options.TieBreaker = string.Empty;
-        options.ConfigurationChannel = string.Empty;
-        return await ConnectionMultiplexer.ConnectAsync(options);
-    }
+    private Task<ConnectionMultiplexer> ConnectAsAsync(RedisUser user) => AppResources.ConnectRedisAsAsync(fixture.App, user);
 
     private static async Task AssertRefusedAsync(Task operation)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Gateway.Auth.V1;
 using Gateway.Contracts.Invalidation;
@@ -42,20 +41,12 @@ public sealed class RevocationDeliveryTests(GatewayAppFixture fixture) : ProxyTe
     public async Task ARevocationWhileRedisIsDown_IsPublishedWhenItIsBack()
     {
         var token = await CachedTokenAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await Fixture.App.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.StopCommand, cts.Token);
-        await Fixture.App.ResourceNotifications.WaitForResourceAsync("redis", e => e.Snapshot.State?.Text is "Finished" or "Exited", cts.Token);
-        try
+        await AppResources.WhileStoppedAsync(Fixture.App, "redis", async () =>
         {
             // The revocation commits in PostgreSQL; its invalidation waits in the auth service.
             var revoked = await AuthClients.Auth.RevokeTokenAsync(new RevokeTokenRequest { AccessToken = token }, deadline: AuthClients.Deadline());
             Assert.True(revoked.Revoked);
-        }
-        finally
-        {
-            await Fixture.App.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.StartCommand, cts.Token);
-            await Fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("redis", cts.Token);
-        }
+        });
 
         // Redis started empty (no persistence): a number on the key is the queued invalidation,
         // published after the restart.

@@ -4,7 +4,6 @@ using Gateway.IntegrationTests.Infrastructure;
 using Gateway.TestSupport;
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Gateway.IntegrationTests.Auth.Security;
 
@@ -164,18 +163,9 @@ public sealed class LoginThrottleTests(RedisServerFixture redis) : IClassFixture
 
     private LoginThrottle Throttle(LoginThrottleOptions settings) => new(
         redis.Redis,
-        new StaticOptionsMonitor(new AuthOptions { LoginThrottle = settings }),
+        new StaticOptionsMonitor<AuthOptions>(new AuthOptions { LoginThrottle = settings }),
         new AuthStatistics(_meters),
         NullLogger<LoginThrottle>.Instance);
 
     public void Dispose() => _meters.Dispose();
-
-    private sealed class StaticOptionsMonitor(AuthOptions value) : IOptionsMonitor<AuthOptions>
-    {
-        public AuthOptions CurrentValue => value;
-
-        public AuthOptions Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<AuthOptions, string?> listener) => null;
-    }
 }

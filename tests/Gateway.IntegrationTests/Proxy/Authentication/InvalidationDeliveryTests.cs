@@ -5,7 +5,6 @@ using Gateway.Proxy.Authentication;
 using Gateway.Proxy.Telemetry;
 using Gateway.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Gateway.IntegrationTests.Proxy.Authentication;
@@ -46,9 +45,9 @@ public sealed class InvalidationDeliveryTests(RedisServerFixture redis) : IClass
         _proxyRedis = await ConnectionMultiplexer.ConnectAsync($"{redis.Configuration},user={ProxyUser},password=secret-{_suffix}");
         _publisher = new InvalidationPublisher(
             _authRedis,
-            new StaticMonitor<InvalidationOptions>(new InvalidationOptions { PublishWait = TimeSpan.Zero, MaxRetryDelay = TimeSpan.FromMilliseconds(100) }),
+            new StaticOptionsMonitor<InvalidationOptions>(new InvalidationOptions { PublishWait = TimeSpan.Zero, MaxRetryDelay = TimeSpan.FromMilliseconds(100) }),
             NullLogger<InvalidationPublisher>.Instance);
-        var cacheOptions = new StaticMonitor<AuthCacheOptions>(new AuthCacheOptions
+        var cacheOptions = new StaticOptionsMonitor<AuthCacheOptions>(new AuthCacheOptions
         {
             PositiveTtlJitter = 0,
             SequenceCheckInterval = TimeSpan.FromMilliseconds(200),
@@ -142,13 +141,4 @@ public sealed class InvalidationDeliveryTests(RedisServerFixture redis) : IClass
 
     private static Task UntilAsync(Func<bool> condition, string what) =>
         Poll.UntilAsync(_ => Task.FromResult(condition() ? "yes" : null), Deadline, what);
-
-    private sealed class StaticMonitor<T>(T value) : IOptionsMonitor<T>
-    {
-        public T CurrentValue => value;
-
-        public T Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<T, string?> listener) => null;
-    }
 }

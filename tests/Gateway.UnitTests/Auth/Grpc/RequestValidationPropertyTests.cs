@@ -1,6 +1,7 @@
 using System.Text;
 using CsCheck;
 using Gateway.Auth;
+using Gateway.Contracts.Configuration;
 using Grpc.Core;
 using RequestValidation = Gateway.Auth.Grpc.RequestValidation;
 
@@ -31,6 +32,8 @@ public sealed class RequestValidationPropertyTests
         ("client_address", v => RequestValidation.ClientAddress(v)),
         ("plan", v => RequestValidation.Plan(v)),
         ("key_id", v => RequestValidation.Id(v, "key_id")),
+        ("summary", v => RequestValidation.BoundedText(v, ConfigChanges.MaxSummaryLength, "summary", required: false)),
+        ("source", v => RequestValidation.BoundedText(v, 128, "source", required: true)),
     ];
 
     [Fact]
@@ -75,6 +78,12 @@ public sealed class RequestValidationPropertyTests
             if (Accepts(() => RequestValidation.Credential(value, "credential")))
             {
                 Assert.InRange(value.Length, 1, 256);
+                AssertCleanText(value);
+            }
+
+            if (Accepts(() => RequestValidation.BoundedText(value, ConfigChanges.MaxSummaryLength, "summary", required: false)))
+            {
+                Assert.InRange(value.Length, 0, ConfigChanges.MaxSummaryLength);
                 AssertCleanText(value);
             }
         }, iter: 10_000);
