@@ -144,8 +144,11 @@ internal sealed partial class RuntimeConfigSync : BackgroundService, IHealthChec
         {
             // A file that cannot be served is not offered to the others either.
             ThrowIfInvalid(fileValidation);
+            // Plans are the auth service's to add (its Auth:Plans and plans table).
+            var withoutPlans = System.Text.Json.Nodes.JsonNode.Parse(fileDocument)!.AsObject();
+            withoutPlans.Remove("plans");
             var stored = await _client.BootstrapConfigAsync(
-                new BootstrapConfigRequest { Document = fileDocument, Source = Environment.MachineName + ":" + Environment.ProcessId },
+                new BootstrapConfigRequest { Document = withoutPlans.ToJsonString(), Source = Environment.MachineName + ":" + Environment.ProcessId },
                 deadline: Deadline());
             Log.Bootstrapped(_logger, stored.Version, stored.Author);
             return stored;

@@ -195,8 +195,9 @@ public sealed class RuntimeConfigTests(GatewayAppFixture fixture) : ProxyTestBas
         var limit = name + "-three";
         await PutOkAsync($"authorizationPolicies/{policy}", """{ "roles": [ "admin" ] }""");
         await PutOkAsync($"rateLimitPolicies/{limit}", """{ "partition": "User", "mode": "Strict", "limit": 3, "windowSeconds": 60 }""");
-        // Into the /admin space, which only admins reach: no overlap with the "admin" route.
-        await PutOkAsync($"routes/{name}", ConfigAdmin.Route(name, policy, limit, space: "/admin"));
+        // Into the sample API's /partners space, which no other route reaches (another route's
+        // space would be an overlap: a different policy guarding the same backend paths).
+        await PutOkAsync($"routes/{name}", ConfigAdmin.Route(name, policy, limit, space: "/partners"));
         try
         {
             await EveryReplicaAsync($"/{name}/hello", adminToken, HttpStatusCode.OK, Propagation, "the route with new policies");
