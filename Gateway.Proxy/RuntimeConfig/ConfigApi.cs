@@ -178,7 +178,7 @@ internal static class ConfigApi
             "clusters" => ConfigDocumentJson.TryParseEntity<ClusterConfig>(body.Text!, out error),
             "authorizationPolicies" => ConfigDocumentJson.TryParseEntity<RoutePolicyOptions>(body.Text!, out error),
             "rateLimitPolicies" => ConfigDocumentJson.TryParseEntity<RateLimitPolicyOptions>(body.Text!, out error),
-            _ => ConfigDocumentJson.TryParseEntity<PlanLimits>(body.Text!, out error),
+            _ => ConfigDocumentJson.TryParseEntity<PlanSettings>(body.Text!, out error),
         };
         if (entity is null)
         {
@@ -259,7 +259,7 @@ internal static class ConfigApi
                 Set(document.RateLimitPolicies, name, entity as RateLimitPolicyOptions);
                 break;
             default:
-                Set(document.Plans, name, entity as PlanLimits);
+                Set(document.Plans, name, entity as PlanSettings);
                 break;
         }
 

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Text.RegularExpressions;
 using Gateway.Proxy.Authorization;
 using Gateway.Proxy.RateLimiting;
 using Gateway.Proxy.Routing;
@@ -15,7 +14,7 @@ namespace Gateway.Proxy.RuntimeConfig;
 /// same version, no route guards a backend path another route guards differently
 /// (<see cref="RouteOverlaps"/>), the gateway's own endpoints keep their policies and paths.
 /// </summary>
-internal sealed partial class ConfigDocumentValidator(
+internal sealed class ConfigDocumentValidator(
     IConfigValidator yarp, IOptionsMonitor<RoutingOptions> routing, IOptionsMonitor<RateLimitingOptions> rateLimiting)
 {
     /// <summary>Path spaces of the gateway's own endpoints (admin API, diagnostics, accounts, health): no route may claim them.</summary>
@@ -185,9 +184,9 @@ internal sealed partial class ConfigDocumentValidator(
         foreach (var (name, plan) in document.Plans)
         {
             var at = $"plans.{name}";
-            if (!PlanName().IsMatch(name))
+            if (!Contracts.Configuration.PlanNames.IsValid(name))
             {
-                result.Error(at, "a plan name is 1-32 lower-case letters, digits, '-' or '_'.");
+                result.Error(at, "the name " + Contracts.Configuration.PlanNames.Rule + ".");
             }
 
             Annotations(plan, at, result);
@@ -221,9 +220,6 @@ internal sealed partial class ConfigDocumentValidator(
 
     private static string Message(Exception error) =>
         error.InnerException is { } inner ? $"{error.Message} {inner.Message}" : error.Message;
-
-    [GeneratedRegex("^[a-z0-9_-]{1,32}$")]
-    private static partial Regex PlanName();
 }
 
 /// <summary>The outcome of <see cref="ConfigDocumentValidator"/>: messages per place (<c>routes.orders</c>), and warnings.</summary>

@@ -22,15 +22,19 @@ internal sealed class GatewayConfigDocument
 
     public Dictionary<string, RateLimitPolicyOptions> RateLimitPolicies { get; init; } = new(StringComparer.Ordinal);
 
-    public Dictionary<string, PlanLimits> Plans { get; init; } = new(StringComparer.Ordinal);
+    public Dictionary<string, PlanSettings> Plans { get; init; } = new(StringComparer.Ordinal);
 }
 
-/// <summary>A plan's limit, as in <c>Auth:Plans:&lt;name&gt;</c>: at most this many requests per window.</summary>
-internal sealed class PlanLimits
+/// <summary>
+/// A plan's limit, as in <c>Auth:Plans:&lt;name&gt;</c>: at most this many requests per window. The
+/// bounds are the contract's (<see cref="Contracts.Configuration.PlanLimits"/>), which the auth
+/// service applies to the same section.
+/// </summary>
+internal sealed class PlanSettings
 {
-    [Range(1, int.MaxValue)]
+    [Range(Contracts.Configuration.PlanLimits.MinRequestsPerWindow, Contracts.Configuration.PlanLimits.MaxRequestsPerWindow)]
     public int RequestsPerWindow { get; init; }
 
-    [Range(1, 86_400)]
-    public int WindowSeconds { get; init; } = 60;
+    [Range(Contracts.Configuration.PlanLimits.MinWindowSeconds, Contracts.Configuration.PlanLimits.MaxWindowSeconds)]
+    public int WindowSeconds { get; init; } = Contracts.Configuration.PlanLimits.DefaultWindowSeconds;
 }

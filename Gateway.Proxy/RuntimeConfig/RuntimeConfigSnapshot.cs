@@ -51,7 +51,7 @@ internal sealed class RuntimeConfigSnapshot
 
     public FrozenDictionary<string, RateLimitPolicyOptions> RateLimitPolicies { get; }
 
-    public FrozenDictionary<string, PlanLimits> Plans { get; }
+    public FrozenDictionary<string, PlanSettings> Plans { get; }
 
     public static RuntimeConfigSnapshot Create(ConfigVersionInfo info, string document, GatewayConfigDocument config) => new(info, document, config);
 

@@ -75,7 +75,7 @@ public sealed class ConfigDocumentJsonTests
         var after = ConfigDocuments.Parse(ConfigDocuments.Shipped);
         after.Routes["orders"] = new RouteConfig { RouteId = "orders", ClusterId = "sampleapi", AuthorizationPolicy = "authenticated", Match = new RouteMatch { Path = "/orders/{**rest}" } };
         after.Routes.Remove("public");
-        after.Plans["pro"] = new PlanLimits { RequestsPerWindow = 700 };
+        after.Plans["pro"] = new PlanSettings { RequestsPerWindow = 700 };
 
         var changes = ConfigDiff.Between(before, after);
 

@@ -121,10 +121,10 @@ public sealed class ConfigDocumentValidatorTests
                 document.RateLimitPolicies["per-ip"].Limit = 0;
                 break;
             case "bad-plan":
-                document.Plans["pro"] = new PlanLimits { RequestsPerWindow = 0 };
+                document.Plans["pro"] = new PlanSettings { RequestsPerWindow = 0 };
                 break;
             default:
-                document.Plans["Pro Plan"] = new PlanLimits { RequestsPerWindow = 5 };
+                document.Plans["Pro Plan"] = new PlanSettings { RequestsPerWindow = 5 };
                 break;
         }
 
