@@ -145,6 +145,15 @@ public sealed class FailedCredentialBudgetTests(RedisServerFixture redis) : ICla
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddClientAddresses();
         builder.AddGatewayRateLimiting();
+        // The policies as the proxy serves them: from the configuration version (here the file's).
+        builder.Services.AddSingleton(services =>
+        {
+            var state = new Gateway.Proxy.RuntimeConfig.RuntimeConfigState();
+            var policies = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Gateway.Proxy.RateLimiting.RateLimitingOptions>>().Value.Policies;
+            state.Apply(Gateway.Proxy.RuntimeConfig.RuntimeConfigSnapshot.Create(
+                Gateway.Proxy.RuntimeConfig.ConfigVersionInfo.File(DateTimeOffset.UtcNow), "{}", new Gateway.Proxy.RuntimeConfig.GatewayConfigDocument { RateLimitPolicies = policies }));
+            return state;
+        });
         return builder.Services.BuildServiceProvider();
     }
 }
