@@ -88,7 +88,7 @@ internal static class ConfigApi
     {
         var served = state.Current!;
         SetVersionHeaders(context, served.Version);
-        return TypedResults.Text(served.Document, "application/json", Encoding.UTF8);
+        return Document(served.Document);
     }
 
     private static IResult GetEntity(string section, string name, HttpContext context, RuntimeConfigState state)
@@ -121,7 +121,7 @@ internal static class ConfigApi
     {
         var stored = await client.GetConfigVersionAsync(new GetConfigVersionRequest { Version = version }, deadline: Deadline(options), cancellationToken: cancellationToken);
         SetVersionHeaders(context, stored.Version);
-        return TypedResults.Text(stored.Document, "application/json", Encoding.UTF8);
+        return Document(stored.Document);
     }
 
     private static async Task<IResult> PutDocumentAsync(HttpContext context, ConfigChangeService changes, bool? dryRun)
@@ -229,8 +229,16 @@ internal static class ConfigApi
 
     /// <summary>The OpenAPI document of the admin API.</summary>
     public static IServiceCollection AddConfigApiDocument(this IServiceCollection services) =>
-        services.AddOpenApi(OpenApiDocument, options => options.ShouldInclude = api =>
-            api.RelativePath?.StartsWith(Path.TrimStart('/'), StringComparison.OrdinalIgnoreCase) == true);
+        services.AddOpenApi(OpenApiDocument, options =>
+        {
+            options.ShouldInclude = api => api.RelativePath?.StartsWith(Path.TrimStart('/'), StringComparison.OrdinalIgnoreCase) == true;
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "Gateway admin API: runtime configuration";
+                document.Info.Description = "Routes, clusters, policies and plans as numbered versions (docs/configuration.md). Admin role; changes need an access token.";
+                return Task.CompletedTask;
+            });
+        });
 
     /// <summary>What every change may answer.</summary>
     private static RouteHandlerBuilder Changes(this RouteHandlerBuilder endpoint) => endpoint
@@ -334,6 +342,10 @@ internal static class ConfigApi
             return (null, TypedResults.Problem(detail: $"A configuration document is at most {ConfigChanges.MaxDocumentBytes} bytes.", statusCode: StatusCodes.Status413PayloadTooLarge));
         }
     }
+
+    /// <summary>A stored document, indented for people reading it with curl (PostgreSQL keeps it on one line).</summary>
+    private static IResult Document(string json) =>
+        TypedResults.Text(System.Text.Json.Nodes.JsonNode.Parse(json)!.ToJsonString(ConfigDocumentJson.Options), "application/json", Encoding.UTF8);
 
     internal static void SetVersionHeaders(HttpContext context, long version)
     {

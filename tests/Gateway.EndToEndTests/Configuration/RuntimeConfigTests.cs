@@ -324,6 +324,21 @@ public sealed class RuntimeConfigTests(GatewayAppFixture fixture) : ProxyTestBas
         admin.Replica.Dispose();
     }
 
+    [Fact]
+    public async Task OpenApiDocument_DescribesTheAdminApi_ForAdminsOnly()
+    {
+        using var document = await _admin.GetAsync("/gateway/openapi/admin.json");
+        Assert.Equal(HttpStatusCode.OK, document.StatusCode);
+        var paths = (await ConfigAdmin.JsonAsync(document)).GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/gateway/config/{section}/{name}", out var entry));
+        Assert.True(entry.TryGetProperty("put", out _));
+        Assert.True(paths.TryGetProperty("/gateway/config/versions/{version}/restore", out _));
+        Assert.False(paths.TryGetProperty("/auth/login", out _));
+
+        using var anonymous = await Replicas.Clients[0].GetAsync("/gateway/openapi/admin.json");
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
     private async Task PutOkAsync(string path, string json)
     {
         using var response = await _admin.PutAsync($"{ConfigAdmin.Path}/{path}", json);
