@@ -100,7 +100,7 @@ internal sealed partial class RuntimeConfigSync : BackgroundService, IHealthChec
             try
             {
                 var active = await ActiveOrBootstrapAsync(fileSnapshot.Document, fileValidation);
-                if (await TryApplyAsync(active, CancellationToken.None))
+                if (await TryApplyAsync(active, CancellationToken.None, active: true))
                 {
                     return;
                 }
@@ -238,7 +238,7 @@ internal sealed partial class RuntimeConfigSync : BackgroundService, IHealthChec
             }
 
             var version = await _client.GetActiveConfigAsync(new GetActiveConfigRequest(), deadline: Deadline(), cancellationToken: stoppingToken);
-            await TryApplyAsync(version, stoppingToken);
+            await TryApplyAsync(version, stoppingToken, active: true);
         }
         catch (RpcException ex) when (!stoppingToken.IsCancellationRequested)
         {
@@ -253,14 +253,20 @@ internal sealed partial class RuntimeConfigSync : BackgroundService, IHealthChec
 
     /// <summary>
     /// Validates <paramref name="stored"/> and serves it, unless this replica already serves it or
-    /// a newer one; false when it is refused (the current version stays).
+    /// (unless <paramref name="active"/>) a newer one; false when it is refused (the current version stays).
     /// </summary>
-    public async Task<bool> TryApplyAsync(ConfigVersion stored, CancellationToken cancellationToken)
+    /// <param name="active">
+    /// The store said this is its active version (the poll, the first load): served even if this
+    /// replica holds a higher number (a store rebuilt from scratch numbers from 1 again). Otherwise
+    /// (a version this replica just stored, answered while a newer one may already be served)
+    /// only a newer version replaces the current one.
+    /// </param>
+    public async Task<bool> TryApplyAsync(ConfigVersion stored, CancellationToken cancellationToken, bool active = false)
     {
         await _applyGate.WaitAsync(cancellationToken);
         try
         {
-            if (_state.Current is { Version: > 0 } current && current.Version == stored.Version)
+            if (_state.Current is { Version: > 0 } current && (current.Version == stored.Version || (!active && current.Version > stored.Version)))
             {
                 return true;
             }

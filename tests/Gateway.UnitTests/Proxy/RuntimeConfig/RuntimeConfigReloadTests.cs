@@ -60,6 +60,13 @@ public sealed class RuntimeConfigReloadTests
         Assert.Null(state.Rejected);
         Assert.Equal(HealthStatus.Healthy, (await sync.CheckHealthAsync(new HealthCheckContext())).Status);
 
+        // An older version answered late (a change this replica stored while a newer one arrived)
+        // does not replace the newer; the store's active version does, whatever its number.
+        Assert.True(await sync.TryApplyAsync(Stored(1, v1), CancellationToken.None));
+        Assert.Equal(3, state.Current.Version);
+        Assert.True(await sync.TryApplyAsync(Stored(1, v1), CancellationToken.None, active: true));
+        Assert.Equal(1, state.Current.Version);
+
         await app.StopAsync().WaitAsync(Timeout);
     }
 
