@@ -52,6 +52,7 @@ public sealed class RuntimeConfigReloadTests
         Assert.Equal(2, state.Rejected!.Version);
         Assert.Contains("leak", state.Rejected.Error, StringComparison.Ordinal);
         Assert.Equal(HealthStatus.Degraded, (await sync.CheckHealthAsync(new HealthCheckContext())).Status);
+        Assert.Equal((1L, 2L), Gauges(app));
         Assert.DoesNotContain("more", RouteIds(proxy));
 
         // Version 3 removes the policy and its route: applied; the refusal is no longer reported.
@@ -59,6 +60,7 @@ public sealed class RuntimeConfigReloadTests
         await Poll.UntilAsync(_ => Task.FromResult(RouteIds(proxy).Contains("partners") ? null : "applied"), Timeout, "version 3");
         Assert.Null(state.Rejected);
         Assert.Equal(HealthStatus.Healthy, (await sync.CheckHealthAsync(new HealthCheckContext())).Status);
+        Assert.Equal((3L, 0L), Gauges(app));
 
         // An older version answered late (a change this replica stored while a newer one arrived)
         // does not replace the newer; the store's active version does, whatever its number.
@@ -68,6 +70,35 @@ public sealed class RuntimeConfigReloadTests
         Assert.Equal(1, state.Current.Version);
 
         await app.StopAsync().WaitAsync(Timeout);
+    }
+
+    /// <summary>The served and refused version gauges of this host's meter (not another test's), as an exporter reads them.</summary>
+    private static (long Served, long Rejected) Gauges(WebApplication app)
+    {
+        var factory = app.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        long served = -1, rejected = -1;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ProxyMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, factory) && instrument.Name.StartsWith("gateway.proxy.config.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) =>
+        {
+            if (instrument.Name == "gateway.proxy.config.version")
+            {
+                served = value;
+            }
+            else if (instrument.Name == "gateway.proxy.config.rejected_version")
+            {
+                rejected = value;
+            }
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return (served, rejected);
     }
 
     private static async Task<WebApplication> StartAsync()
