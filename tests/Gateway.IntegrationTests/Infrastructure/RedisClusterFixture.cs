@@ -45,6 +45,9 @@ public sealed class RedisClusterFixture : IRedisFixture, IAsyncLifetime
 
     private string Endpoints => string.Join(',', _nodes.Select(node => "127.0.0.1:" + node.Port.ToString(CultureInfo.InvariantCulture)));
 
+    /// <summary><paramref name="user"/>'s password on every node.</summary>
+    public string PasswordOf(RedisUser user) => _userPasswords[user.Name];
+
     public string ConfigurationFor(RedisUser user) =>
         $"{Endpoints},user={user.Name},password={_userPasswords[user.Name]},connectTimeout=10000";
 
@@ -118,22 +121,39 @@ public sealed class RedisClusterFixture : IRedisFixture, IAsyncLifetime
     public async Task<int> KillPrimaryAndWaitForFailoverAsync(int slot)
     {
         var port = await PrimaryOfSlotAsync(slot);
+        await KillAndWaitAsync(port);
+        return port;
+    }
+
+    /// <summary>
+    /// SIGKILLs the node on <paramref name="port"/> and waits until the others marked it failed
+    /// and, if it was a primary, promoted its replica: every slot served again.
+    /// </summary>
+    public async Task KillAndWaitAsync(int port)
+    {
         var node = _nodes.Single(candidate => candidate.Port == port);
         node.Process!.Kill();
         await node.Process.WaitForExitAsync();
         node.Process.Dispose();
         node.Process = null;
 
+        // Right after the kill the others still think all is well: wait until they agree it failed.
         await Poll.UntilAsync(
             async _ =>
             {
-                var owner = await TryPrimaryOfSlotAsync(slot);
-                return owner is { } promoted && promoted != port ? "promoted" : null;
+                try
+                {
+                    var view = await TopologyAsync(LiveNodes().First());
+                    return view.Single(entry => entry.Port == port) is { Failed: true, Slots.Count: 0 } ? "failed" : null;
+                }
+                catch (InvalidOperationException)
+                {
+                    return null;
+                }
             },
             FailoverDeadline,
-            $"a replica to take over slot {slot} from {port}");
+            $"the cluster to mark {port} failed and hand over its slots");
         await WaitHealthyAsync(LiveNodes(), "the cluster to be healthy after the failover");
-        return port;
     }
 
     /// <summary>Starts a killed node again: it rejoins (from its nodes.conf) as a replica of the primary that replaced it.</summary>
@@ -205,19 +225,6 @@ public sealed class RedisClusterFixture : IRedisFixture, IAsyncLifetime
 
     /// <summary>Runs a command on one node as the administrator and returns its output.</summary>
     public async Task<string> CommandAsync(int port, params string[] arguments) => await CliOkAsync(port, arguments);
-
-    private async Task<int?> TryPrimaryOfSlotAsync(int slot)
-    {
-        try
-        {
-            var view = await TopologyAsync(LiveNodes().First());
-            return view.SingleOrDefault(entry => entry.IsPrimary && !entry.Failed && entry.Slots.Any(range => range.Contains(slot)))?.Port;
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
-    }
 
     /// <summary>
     /// Every node in <paramref name="nodes"/> says <c>cluster_state:ok</c>, knows the same
