@@ -41,6 +41,25 @@ public sealed class ClusterAclTests(RedisClusterFixture cluster) : IClassFixture
         Assert.Equal(redirectsBefore, await RedirectsAsync());
     }
 
+    /// <summary>
+    /// Dashboard sessions are cluster-safe by construction: plain keys, one per command (no
+    /// script, no multi-key command), so each goes to its own slot's primary. What the session
+    /// store sends (SETEX, GET, UNLINK) works as the dashboard's user on keys all over the slots.
+    /// </summary>
+    [Fact]
+    public async Task DashboardUser_SessionCommandsOnKeysAcrossTheSlots_Work()
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(cluster.ConfigurationFor(RedisUsers.Dashboard));
+        var database = connection.GetDatabase();
+        var keys = Enumerable.Range(0, 50).Select(_ => (RedisKey)(RedisKeys.DashboardSessionPrefix + Guid.NewGuid().ToString("N"))).ToArray();
+
+        await Task.WhenAll(keys.Select(key => database.StringSetAsync(key, "session", TimeSpan.FromMinutes(5))));
+        Assert.All(await Task.WhenAll(keys.Select(key => database.StringGetAsync(key))), value => Assert.Equal("session", value));
+        Assert.All(await Task.WhenAll(keys.Select(key => database.KeyDeleteAsync(key, CommandFlags.None))), Assert.True);
+
+        Assert.True(keys.Select(key => connection.HashSlot(key)).Distinct().Count() > 40, "the keys should spread over many slots");
+    }
+
     [Fact]
     public async Task DashboardUser_OnTheCluster_StillCannotTouchRateLimitWindows()
     {
