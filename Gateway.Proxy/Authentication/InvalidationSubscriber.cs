@@ -29,8 +29,6 @@ internal sealed partial class InvalidationSubscriber(
     TimeProvider timeProvider,
     ILogger<InvalidationSubscriber> logger) : BackgroundService
 {
-    private static readonly RedisChannel Channel = RedisChannel.Literal(AuthInvalidations.Channel);
-
     private readonly InvalidationSequence _sequence = new();
     private long _confirmedAt = timeProvider.GetTimestamp();
     private volatile bool _subscribed;
@@ -70,7 +68,7 @@ internal sealed partial class InvalidationSubscriber(
         {
             try
             {
-                var queue = await redis.GetSubscriber().SubscribeAsync(Channel);
+                var queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(AuthInvalidations.Channel));
                 queue.OnMessage(message => Apply(message.Message));
                 _subscribed = true;
                 return;
@@ -155,11 +153,7 @@ internal sealed partial class InvalidationSubscriber(
     private void Confirm()
     {
         Interlocked.Exchange(ref _confirmedAt, timeProvider.GetTimestamp());
-        // The subscription's own connection, not the multiplexer's: on a cluster the multiplexer is
-        // connected while any node is, and readings go on from the other primaries while the
-        // subscription is being moved off a failed node; in step then would be a claim the next
-        // revocation disproves (its message lost, found out as a gap, every answer dropped).
-        if (!cache.InvalidationsLive && redis.GetSubscriber().IsConnected(Channel))
+        if (!cache.InvalidationsLive && redis.IsConnected)
         {
             cache.MarkInStep();
             Log.InStep(logger, _sequence.Last);
