@@ -18,7 +18,11 @@ namespace Gateway.Contracts.Redis;
 /// </remarks>
 public static class RedisUsers
 {
-    private static readonly string[] Connection = ["-@all", "+@connection", "-@dangerous"];
+    // CLUSTER NODES (read-only, not @dangerous) is how StackExchange.Redis learns a cluster's slot
+    // map: without it a client still gets answers, but only by following a MOVED reply for
+    // every slot it touches and after every failover (ClusterAclTests). A single server refuses it
+    // as a non-cluster instance, which the client does not ask on one.
+    private static readonly string[] Connection = ["-@all", "+@connection", "-@dangerous", "+cluster|nodes"];
 
     /// <summary>Rate-limit scripts on its windows, invalidations and configuration notices in (and the invalidations' number), snapshots out.</summary>
     public static readonly RedisUser Proxy = new("gateway-proxy",

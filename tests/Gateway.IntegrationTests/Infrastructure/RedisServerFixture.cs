@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Gateway.Contracts.Redis;
 using Gateway.TestSupport;
 using StackExchange.Redis;
 
 namespace Gateway.IntegrationTests.Infrastructure;
 
 /// <summary>A real, throwaway redis-server (the Debian package) on a free loopback port.</summary>
-public sealed class RedisServerFixture : IAsyncLifetime
+public sealed class RedisServerFixture : IRedisFixture, IAsyncLifetime
 {
     private Process? _process;
 
@@ -19,6 +20,9 @@ public sealed class RedisServerFixture : IAsyncLifetime
     /// out connecting a replica with 500 ms while other test classes were starting their servers).
     /// </summary>
     public string Configuration { get; private set; } = string.Empty;
+
+    /// <summary>The administrator's: this server has no ACL users (the cluster fixture has the gateway's).</summary>
+    public string ConfigurationFor(RedisUser user) => Configuration;
 
     public async Task InitializeAsync()
     {

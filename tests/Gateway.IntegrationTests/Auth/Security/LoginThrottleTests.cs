@@ -1,20 +1,34 @@
 using Gateway.Auth;
 using Gateway.Auth.Security;
+using Gateway.Contracts.Redis;
 using Gateway.IntegrationTests.Infrastructure;
 using Gateway.TestSupport;
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
 
 namespace Gateway.IntegrationTests.Auth.Security;
 
 /// <summary>
 /// The login throttle against a real redis-server: counted before the password is verified
 /// (atomically), per (account, client), per client and per account for unknown clients, with a
-/// delay that grows instead of a lock.
+/// delay that grows instead of a lock. Run against one server
+/// (<see cref="SingleRedisLoginThrottleTests"/>) and a cluster (<see cref="ClusterLoginThrottleTests"/>,
+/// as the auth service's ACL user: its scripts' keys share the <c>{gw:auth:login}</c> slot).
 /// </summary>
-public sealed class LoginThrottleTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IDisposable
+public abstract class LoginThrottleTests(IRedisFixture redis) : IAsyncLifetime
 {
     private readonly TestMeterFactory _meters = new();
+    private IConnectionMultiplexer _connection = null!;
+
+    public async Task InitializeAsync() =>
+        _connection = await ConnectionMultiplexer.ConnectAsync(redis.ConfigurationFor(RedisUsers.Auth));
+
+    public async Task DisposeAsync()
+    {
+        await _connection.DisposeAsync();
+        _meters.Dispose();
+    }
 
     [Fact]
     public async Task FiftyConcurrentAttempts_OnePairOnly_TheAllowedNumberPassToVerification()
@@ -162,10 +176,8 @@ public sealed class LoginThrottleTests(RedisServerFixture redis) : IClassFixture
     private static string NewAccount() => "user-" + Guid.NewGuid().ToString("N");
 
     private LoginThrottle Throttle(LoginThrottleOptions settings) => new(
-        redis.Redis,
+        _connection,
         new StaticOptionsMonitor<AuthOptions>(new AuthOptions { LoginThrottle = settings }),
         new AuthStatistics(_meters),
         NullLogger<LoginThrottle>.Instance);
-
-    public void Dispose() => _meters.Dispose();
 }

@@ -1,10 +1,6 @@
 using Gateway.Auth.Invalidation;
-using Gateway.Contracts.Credentials;
 using Gateway.IntegrationTests.Infrastructure;
 using Gateway.Proxy.Authentication;
-using Gateway.Proxy.Telemetry;
-using Gateway.TestSupport;
-using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 
 namespace Gateway.IntegrationTests.Proxy.Authentication;
@@ -17,21 +13,18 @@ namespace Gateway.IntegrationTests.Proxy.Authentication;
 /// </summary>
 public sealed class InvalidationDeliveryTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>, IAsyncLifetime
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
-    private static readonly GatewayPrincipal Principal = new("user-i", "ida", "free", ["user"], 100, 60, "access_token", "tag");
-
     private readonly string _suffix = Guid.NewGuid().ToString("N")[..8];
-    private readonly TestMeterFactory _meters = new();
-    private readonly CancellationTokenSource _stop = new();
     private IConnectionMultiplexer _authRedis = null!;
     private IConnectionMultiplexer _proxyRedis = null!;
-    private InvalidationPublisher _publisher = null!;
-    private InvalidationSubscriber _subscriber = null!;
-    private AuthCache _cache = null!;
+    private InvalidationHarness _harness = null!;
 
     private string AuthUser => "auth-" + _suffix;
 
     private string ProxyUser => "proxy-" + _suffix;
+
+    private InvalidationPublisher Publisher => _harness.Publisher;
+
+    private AuthCache Cache => _harness.Cache;
 
     public async Task InitializeAsync()
     {
@@ -43,32 +36,14 @@ public sealed class InvalidationDeliveryTests(RedisServerFixture redis) : IClass
 
         _authRedis = await ConnectionMultiplexer.ConnectAsync($"{redis.Configuration},user={AuthUser},password=secret-{_suffix}");
         _proxyRedis = await ConnectionMultiplexer.ConnectAsync($"{redis.Configuration},user={ProxyUser},password=secret-{_suffix}");
-        _publisher = new InvalidationPublisher(
-            _authRedis,
-            new StaticOptionsMonitor<InvalidationOptions>(new InvalidationOptions { PublishWait = TimeSpan.Zero, MaxRetryDelay = TimeSpan.FromMilliseconds(100) }),
-            NullLogger<InvalidationPublisher>.Instance);
-        var cacheOptions = new StaticOptionsMonitor<AuthCacheOptions>(new AuthCacheOptions
-        {
-            PositiveTtlJitter = 0,
-            SequenceCheckInterval = TimeSpan.FromMilliseconds(200),
-            SequenceSilenceLimit = TimeSpan.FromSeconds(1),
-        });
-        _cache = new AuthCache(cacheOptions, new ProxyMetrics(_meters), TimeProvider.System);
-        _subscriber = new InvalidationSubscriber(_proxyRedis, _cache, cacheOptions, TimeProvider.System, NullLogger<InvalidationSubscriber>.Instance);
-        await _publisher.StartAsync(_stop.Token);
-        await _subscriber.StartAsync(_stop.Token);
-        await UntilAsync(() => _cache.InvalidationsLive, "the subscriber to be in step");
+        _harness = await InvalidationHarness.StartAsync(_authRedis, _proxyRedis);
     }
 
     public async Task DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await _subscriber.StopAsync(CancellationToken.None);
-        await _publisher.StopAsync(CancellationToken.None);
+        await _harness.DisposeAsync();
         await _proxyRedis.DisposeAsync();
         await _authRedis.DisposeAsync();
-        _stop.Dispose();
-        _meters.Dispose();
     }
 
     [Fact]
@@ -76,10 +51,10 @@ public sealed class InvalidationDeliveryTests(RedisServerFixture redis) : IClass
     {
         var (key, hash) = CacheNewCredential();
 
-        await _publisher.CredentialRevokedAsync(hash);
+        await Publisher.CredentialRevokedAsync(hash);
 
-        await UntilAsync(() => !_cache.TryGetValid(key, out _, out _), "the revoked credential to leave the cache");
-        Assert.True(_cache.InvalidationsLive);
+        await UntilAsync(() => !Cache.TryGetValid(key, out _, out _), "the revoked credential to leave the cache");
+        Assert.True(Cache.InvalidationsLive);
     }
 
     [Fact]
@@ -90,8 +65,8 @@ public sealed class InvalidationDeliveryTests(RedisServerFixture redis) : IClass
         // A number given out whose message never reached this replica.
         await redis.Redis.GetDatabase().StringIncrementAsync(Gateway.Contracts.Invalidation.AuthInvalidations.SequenceKey);
 
-        await UntilAsync(() => !_cache.TryGetValid(key, out _, out _), "the answers cached before the missed invalidation to go");
-        Assert.True(_cache.InvalidationsLive);
+        await UntilAsync(() => !Cache.TryGetValid(key, out _, out _), "the answers cached before the missed invalidation to go");
+        Assert.True(Cache.InvalidationsLive);
     }
 
     [Fact]
@@ -102,14 +77,14 @@ public sealed class InvalidationDeliveryTests(RedisServerFixture redis) : IClass
 
         // Cut the proxy off: no channel (Redis drops its subscription connection) and no reads.
         await admin.ExecuteAsync("ACL", "SETUSER", ProxyUser, "resetchannels", "-@all", "+@connection");
-        await UntilAsync(() => !_cache.InvalidationsLive, "the cut-off replica to fall out of step");
-        await _publisher.CredentialRevokedAsync(hash);
-        await UntilAsync(() => _publisher.Published >= 1, "the revocation to be published");
+        await UntilAsync(() => !Cache.InvalidationsLive, "the cut-off replica to fall out of step");
+        await Publisher.CredentialRevokedAsync(hash);
+        await UntilAsync(() => Publisher.Published >= 1, "the revocation to be published");
 
         await admin.ExecuteAsync("ACL", "SETUSER", ProxyUser, "&*", "+@all");
 
-        await UntilAsync(() => _cache.InvalidationsLive, "the replica to be in step again");
-        Assert.False(_cache.TryGetValid(key, out _, out _), "the revocation it missed must have taken effect");
+        await UntilAsync(() => Cache.InvalidationsLive, "the replica to be in step again");
+        Assert.False(Cache.TryGetValid(key, out _, out _), "the revocation it missed must have taken effect");
     }
 
     [Fact]
@@ -119,26 +94,18 @@ public sealed class InvalidationDeliveryTests(RedisServerFixture redis) : IClass
         var admin = redis.Redis.GetServer(redis.Redis.GetEndPoints()[0]);
 
         await admin.ExecuteAsync("ACL", "SETUSER", AuthUser, "-@scripting");
-        await _publisher.CredentialRevokedAsync(hash);
-        await UntilAsync(() => _publisher.Retries >= 2, "the refused publish to be retried");
-        Assert.Equal(1, _publisher.Queued);
-        Assert.Equal(0, _publisher.Published);
+        await Publisher.CredentialRevokedAsync(hash);
+        await UntilAsync(() => Publisher.Retries >= 2, "the refused publish to be retried");
+        Assert.Equal(1, Publisher.Queued);
+        Assert.Equal(0, Publisher.Published);
 
         await admin.ExecuteAsync("ACL", "SETUSER", AuthUser, "+@all");
 
-        await UntilAsync(() => _publisher.Published == 1 && _publisher.Queued == 0, "the queued publish to land");
-        await UntilAsync(() => !_cache.TryGetValid(key, out _, out _), "the revocation to reach the cache");
+        await UntilAsync(() => Publisher.Published == 1 && Publisher.Queued == 0, "the queued publish to land");
+        await UntilAsync(() => !Cache.TryGetValid(key, out _, out _), "the revocation to reach the cache");
     }
 
-    private (CredentialKey Key, byte[] Hash) CacheNewCredential()
-    {
-        var credential = CredentialFormat.NewAccessToken();
-        var key = CredentialKey.From(credential);
-        _cache.Store(key, Gateway.Proxy.Authentication.AuthLookup.Valid(Principal, expiresAt: null), _cache.Generation);
-        Assert.True(_cache.TryGetValid(key, out _, out _));
-        return (key, CredentialFormat.Hash(credential));
-    }
+    private (CredentialKey Key, byte[] Hash) CacheNewCredential() => _harness.CacheNewCredential();
 
-    private static Task UntilAsync(Func<bool> condition, string what) =>
-        Poll.UntilAsync(_ => Task.FromResult(condition() ? "yes" : null), Deadline, what);
+    private static Task UntilAsync(Func<bool> condition, string what) => InvalidationHarness.UntilAsync(condition, what);
 }
