@@ -4,18 +4,14 @@ using Yarp.ReverseProxy.Configuration;
 namespace Gateway.Proxy.RuntimeConfig;
 
 /// <summary>
-/// Hears from YARP whether it applied a version: the version a replica reports is the one YARP
-/// routes with. Should YARP refuse one that passed the same validators here (it should not), the
-/// replica goes back to the previous version and reports the refusal.
+/// Hears from YARP whether it could apply a version: should YARP refuse one that passed the same
+/// validators here (it should not), the replica goes back to the previous version and reports the
+/// refusal.
 /// </summary>
 internal sealed partial class RuntimeConfigChangeListener(RuntimeConfigState state, ILogger<RuntimeConfigChangeListener> logger) : IConfigChangeListener
 {
     public void ConfigurationApplied(IReadOnlyList<IProxyConfig> proxyConfigs)
     {
-        if (Version(proxyConfigs) is { } version)
-        {
-            state.AppliedVersion = version;
-        }
     }
 
     public void ConfigurationApplyingFailed(IReadOnlyList<IProxyConfig> proxyConfigs, Exception exception)

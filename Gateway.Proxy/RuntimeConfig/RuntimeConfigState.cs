@@ -28,12 +28,6 @@ internal sealed class RuntimeConfigState
     /// <summary>The newest version this replica refused to apply, if it is newer than the one served.</summary>
     public RejectedVersion? Rejected => _rejected is { } rejected && rejected.Version > (_current?.Version ?? 0) ? rejected : null;
 
-    /// <summary>The version YARP confirmed it applied (see <see cref="RuntimeConfigChangeListener"/>).</summary>
-    public long AppliedVersion { get; set; } = -1;
-
-    /// <summary>Raised after a version is swapped in (the auth cache, for instance, may care).</summary>
-    public event Action<RuntimeConfigSnapshot>? Changed;
-
     public IProxyConfig ProxyConfig()
     {
         lock (_gate)
@@ -57,7 +51,6 @@ internal sealed class RuntimeConfigState
         // Outside the lock: YARP's callback asks for the new configuration at once.
         fired.Cancel();
         fired.Dispose();
-        Changed?.Invoke(snapshot);
     }
 
     public void Reject(long version, string error) => _rejected = new RejectedVersion(version, error);
