@@ -71,7 +71,9 @@ internal sealed class DistributedRateLimiter : RateLimiter
         _sync = sync;
 
         // A hash tag keeps every key of a limit on one Redis Cluster slot.
-        _redisKey = $"{RedisKeys.RateLimitPrefix}{spec.Policy}:{spec.Key}}}";
+        var name = $"{RedisKeys.RateLimitPrefix}{spec.Policy}:{spec.Key}}}";
+        _redisKey = name;
+        RedisKeyName = name;
         PolicyHeader = $"\"{spec.Policy}\";q={spec.Limit};w={spec.WindowSeconds}";
         LimitHeader = spec.Limit.ToString(CultureInfo.InvariantCulture);
         _lastUsed = time.GetTimestamp();
@@ -81,6 +83,9 @@ internal sealed class DistributedRateLimiter : RateLimiter
     public RateLimitSpec Spec => _spec;
 
     public RedisKey RedisKey => _redisKey;
+
+    /// <summary><see cref="RedisKey"/> as a script argument (approximate mode's sync names its keys in ARGV).</summary>
+    public RedisValue RedisKeyName { get; }
 
     /// <summary><c>RateLimit-Policy</c> value (IETF httpapi draft), fixed per limiter.</summary>
     public string PolicyHeader { get; }

@@ -8,7 +8,7 @@ namespace Gateway.Proxy.RateLimiting;
 /// Approximate mode's link to Redis. A limiter that admitted (or gave back) requests since its last
 /// sync, or that needs a fresh count, queues itself here once; every
 /// <see cref="RateLimitingOptions.SyncInterval"/> the queue is drained into script calls of up to
-/// <see cref="RateLimitingOptions.MaxKeysPerSync"/> keys (one slot per call on a cluster), sent
+/// <see cref="RateLimitingOptions.MaxKeysPerSync"/> keys (one primary's keys per call on a cluster), sent
 /// together, and each key's shared count comes back to its limiter.
 /// </summary>
 /// <remarks>
@@ -58,36 +58,67 @@ internal sealed class RateLimitSync(RedisRateLimitStore store, IOptions<RateLimi
             return;
         }
 
-        // Grouped by slot (a single Redis has one group), split into calls of at most _maxKeys.
-        var groups = new Dictionary<int, List<SyncEntry>>();
+        // Grouped by what one call may carry (one server: everything; a cluster: a primary's keys,
+        // or a slot's), split into calls of at most _maxKeys.
+        var groups = new Dictionary<SyncGroup, List<SyncEntry>>();
         while (_queue.TryDequeue(out var limiter))
         {
             var entry = limiter.BeginSync();
-            var slot = store.SlotOf(limiter.RedisKey);
-            if (!groups.TryGetValue(slot, out var group))
+            var key = store.SyncGroupOf(limiter.RedisKey);
+            if (!groups.TryGetValue(key, out var group))
             {
-                groups[slot] = group = [];
+                groups[key] = group = [];
             }
 
             group.Add(entry);
         }
 
         var calls = new List<Task>();
-        foreach (var group in groups.Values)
+        foreach (var (key, group) in groups)
         {
             for (var offset = 0; offset < group.Count; offset += _maxKeys)
             {
-                calls.Add(SendAsync(group.GetRange(offset, Math.Min(_maxKeys, group.Count - offset))));
+                calls.Add(SendAsync(group.GetRange(offset, Math.Min(_maxKeys, group.Count - offset)), key.OneSlot));
             }
         }
 
         await Task.WhenAll(calls);
     }
 
-    private async Task SendAsync(List<SyncEntry> entries)
+    private async Task SendAsync(List<SyncEntry> entries, bool oneSlot)
     {
-        var keys = new RedisKey[entries.Count];
-        var arguments = new RedisValue[(entries.Count * 3) + (SendsClock ? 1 : 0)];
+        var answer = await CallAsync(entries, oneSlot);
+        if (answer.WrongNode && !oneSlot)
+        {
+            // A slot of this node moved (or is moving) since the client learnt the map: this tick's
+            // keys go slot by slot, where the client follows MOVED and ASK and learns the new map.
+            await Task.WhenAll(entries.GroupBy(entry => store.SlotOf(entry.Limiter.RedisKey))
+                .Select(slot => SendAsync(slot.ToList(), oneSlot: true)));
+            return;
+        }
+
+        var now = time.GetTimestamp();
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var (limiter, delta) = entries[i];
+            if (answer.Values is not { } values)
+            {
+                limiter.SyncFailed(delta);
+            }
+            else
+            {
+                limiter.Synced(delta, (long)values[3 * i], (long)values[3 * i + 1], (long)values[3 * i + 2], now);
+            }
+        }
+    }
+
+    private async Task<SyncAnswer> CallAsync(List<SyncEntry> entries, bool oneSlot)
+    {
+        // Keys declared to Redis: all of them when they share a slot (what a proxy in front of
+        // Redis routes by, too); in a node's group only the first, which routes the call.
+        var route = new RedisKey[oneSlot ? entries.Count : 1];
+        var arguments = new RedisValue[1 + (entries.Count * 4) + (SendsClock ? 1 : 0)];
+        arguments[0] = entries.Count;
         if (SendsClock)
         {
             arguments[^1] = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
@@ -96,35 +127,26 @@ internal sealed class RateLimitSync(RedisRateLimitStore store, IOptions<RateLimi
         for (var i = 0; i < entries.Count; i++)
         {
             var (limiter, delta) = entries[i];
-            keys[i] = limiter.RedisKey;
-            arguments[3 * i] = limiter.Spec.Limit;
-            arguments[3 * i + 1] = limiter.Spec.WindowSeconds * 1_000_000L;
-            arguments[3 * i + 2] = delta;
+            if (i < route.Length)
+            {
+                route[i] = limiter.RedisKey;
+            }
+
+            arguments[(4 * i) + 1] = limiter.RedisKeyName;
+            arguments[(4 * i) + 2] = limiter.Spec.Limit;
+            arguments[(4 * i) + 3] = limiter.Spec.WindowSeconds * 1_000_000L;
+            arguments[(4 * i) + 4] = delta;
         }
 
-        RedisValue[]? answer = null;
         try
         {
-            answer = await store.SyncAsync(keys, arguments);
+            return await store.SyncAsync(route, arguments, entries.Count);
         }
         catch (Exception ex)
         {
-            // SyncAsync turns Redis failures into null; anything else is a bug, but must not stop the loop.
+            // SyncAsync turns Redis failures into an empty answer; anything else is a bug, but must not stop the loop.
             logger.LogError(ex, "Rate-limit sync failed unexpectedly.");
-        }
-
-        var now = time.GetTimestamp();
-        for (var i = 0; i < entries.Count; i++)
-        {
-            var (limiter, delta) = entries[i];
-            if (answer is null)
-            {
-                limiter.SyncFailed(delta);
-            }
-            else
-            {
-                limiter.Synced(delta, (long)answer[3 * i], (long)answer[3 * i + 1], (long)answer[3 * i + 2], now);
-            }
+            return default;
         }
     }
 }

@@ -22,6 +22,9 @@ internal sealed class RateLimitingOptions
     [Range(1, 10_000)]
     public int MaxKeysPerSync { get; set; } = 256;
 
+    /// <summary>Approximate mode on a Redis Cluster: one sync call per primary (default) or per slot.</summary>
+    public RateLimitSyncGrouping SyncGrouping { get; set; } = RateLimitSyncGrouping.Node;
+
     /// <summary>Proxy replicas sharing the limits (sizes the <see cref="RateLimitFailMode.Local"/> fallback).</summary>
     [Range(1, 1000)]
     public int Replicas { get; set; } = 1;

@@ -3,19 +3,26 @@
 -- admitted. Same state as sliding_window.lua (HASH { w, c, p }), so a policy can change mode
 -- without losing its counts.
 --
--- KEYS[i]             a limit's hash key (on Redis Cluster, one call carries keys of one slot)
--- ARGV[3i-2 .. 3i]    limit, window length in microseconds, permits admitted since the last sync
---                     (negative: given back, e.g. a refunded failed-credential permit)
--- ARGV[3n+1]          optional: "now" in microseconds, for tests only; otherwise Redis TIME
+-- ARGV[1]                 n, the number of keys
+-- ARGV[4i-2 .. 4i+1]      key i: its hash key, limit, window length in microseconds, permits
+--                         admitted since the last sync (negative: given back, e.g. a refunded
+--                         failed-credential permit)
+-- ARGV[4n+2]              optional: "now" in microseconds, for tests only; otherwise Redis TIME
+-- KEYS                    what routes the call: every key when they share a slot (one server, or
+--                         one slot of a cluster); on a cluster, one call may carry the keys of many
+--                         slots of one primary, and then only the first is declared. A script
+--                         without a shebang line may touch undeclared keys of other slots as long
+--                         as the node serves them (Redis 6 and 7 alike; a key it does not serve is
+--                         an error, and the caller then sends the keys slot by slot).
 --
 -- Admitted requests are counted even past the limit (they were served); the replica refuses
 -- locally once the count it was given, plus what it admitted since, reaches the limit.
 --
 -- Returns, per key, { used, retry_after_us, reset_us }: used = ceil(p * weight + c), the sliding
 -- window's count now; retry_after_us > 0 when one more request would be over the limit.
-local n = #KEYS
+local n = tonumber(ARGV[1])
 local now
-local clock = ARGV[3 * n + 1]
+local clock = ARGV[4 * n + 2]
 if clock and clock ~= '' then
   now = tonumber(clock)
 else
@@ -23,17 +30,25 @@ else
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
 
+-- Every key is read before any is written: a key this node does not serve fails the script at
+-- its first command, and Redis does not roll back a script's writes when it fails. Read first,
+-- a failed call has changed nothing, so the caller may send the same admissions again.
+local states = {}
+for i = 1, n do
+  states[i] = redis.call('HMGET', ARGV[4 * i - 2], 'w', 'c', 'p')
+end
+
 local result = {}
 for i = 1, n do
-  local key = KEYS[i]
-  local limit = tonumber(ARGV[3 * i - 2])
-  local window = tonumber(ARGV[3 * i - 1])
-  local delta = tonumber(ARGV[3 * i])
+  local key = ARGV[4 * i - 2]
+  local limit = tonumber(ARGV[4 * i - 1])
+  local window = tonumber(ARGV[4 * i])
+  local delta = tonumber(ARGV[4 * i + 1])
 
   local index = math.floor(now / window)
   local elapsed = now - index * window
 
-  local state = redis.call('HMGET', key, 'w', 'c', 'p')
+  local state = states[i]
   local w = tonumber(state[1])
   local c = tonumber(state[2]) or 0
   local p = tonumber(state[3]) or 0

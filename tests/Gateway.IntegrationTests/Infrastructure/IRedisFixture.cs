@@ -20,4 +20,7 @@ public interface IRedisFixture
     /// where the fixture has the gateway's users, the administrator otherwise.
     /// </summary>
     string ConfigurationFor(RedisUser user);
+
+    /// <summary>Primaries serving the keys: 1 for one server, 3 for the cluster.</summary>
+    int Primaries { get; }
 }

@@ -48,6 +48,9 @@ public sealed class RedisClusterFixture : IRedisFixture, IAsyncLifetime
     /// <summary><paramref name="user"/>'s password on every node.</summary>
     public string PasswordOf(RedisUser user) => _userPasswords[user.Name];
 
+    /// <summary>Three primaries (and a replica each), unless a test changed that.</summary>
+    public int Primaries => Nodes / 2;
+
     public string ConfigurationFor(RedisUser user) =>
         $"{Endpoints},user={user.Name},password={_userPasswords[user.Name]},connectTimeout=10000";
 

@@ -24,6 +24,8 @@ public sealed class RedisServerFixture : IRedisFixture, IAsyncLifetime
     /// <summary>The administrator's: this server has no ACL users (the cluster fixture has the gateway's).</summary>
     public string ConfigurationFor(RedisUser user) => Configuration;
 
+    public int Primaries => 1;
+
     public async Task InitializeAsync()
     {
         int port;

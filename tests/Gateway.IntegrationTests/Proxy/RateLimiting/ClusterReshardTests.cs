@@ -77,6 +77,98 @@ public sealed class ClusterReshardTests(RedisClusterFixture cluster, ITestOutput
         }
     }
 
+    /// <summary>
+    /// Approximate mode sends one call per primary for keys on many of its slots. When one of those
+    /// slots moves, the node no longer serves a key of the call (while half moved: the key may be on
+    /// the target already; after: the client's map is stale): the keys go slot by slot in the same
+    /// tick, so no tick fails and the fail mode (closed here) never decides.
+    /// </summary>
+    [Fact]
+    public async Task Approximate_SlotOfANodesCallMoved_NoTickFails_EveryAdmissionCountedOnce()
+    {
+        var policy = "reshard-approx-" + Guid.NewGuid().ToString("N")[..8];
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(cluster.ConfigurationFor(RedisUsers.Proxy));
+        await using var provider = Services(connection);
+        var store = provider.GetRequiredService<RedisRateLimitStore>();
+        var metrics = provider.GetRequiredService<ProxyMetrics>();
+        // Not started: the test drives the ticks.
+        using var sync = new RateLimitSync(store, Options.Create(new RateLimitingOptions()), TimeProvider.System, NullLogger<RateLimitSync>.Instance);
+        var limiters = Enumerable.Range(0, 400)
+            .Select(k => new DistributedRateLimiter(
+                new RateLimitSpec(policy, "k" + k, Limit: 1_000_000, WindowSeconds: 3600, RateLimitMode.Approximate, SliceCap: 1, MaxBatchSize: 1000, RateLimitFailMode.Closed, Replicas: 1),
+                store, TimeProvider.System, metrics, sync))
+            .ToList();
+        // Twenty keys on twenty slots of the first key's primary: one call per tick carries them all.
+        var group = store.SyncGroupOf(limiters[0].RedisKey);
+        Assert.NotNull(group.Node);
+        var onOneNode = limiters.Where(limiter => store.SyncGroupOf(limiter.RedisKey) == group)
+            .DistinctBy(limiter => store.SlotOf(limiter.RedisKey)).Take(20).ToList();
+        Assert.Equal(20, onOneNode.Count);
+        var slot = store.SlotOf(onOneNode[0].RedisKey);
+        var source = await cluster.PrimaryOfSlotAsync(slot);
+        var target = (await cluster.PrimariesAsync()).First(port => port != source);
+
+        var admitted = new long[onOneNode.Count];
+        var refused = 0L;
+        var ticks = 0;
+        using var stop = new CancellationTokenSource();
+        var traffic = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                for (var i = 0; i < onOneNode.Count; i++)
+                {
+                    using var lease = onOneNode[i].AttemptAcquire();
+                    if (lease.IsAcquired)
+                    {
+                        admitted[i]++;
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref refused);
+                    }
+                }
+
+                await sync.SyncOnceAsync();
+                Interlocked.Increment(ref ticks);
+            }
+        });
+
+        var callsBefore = metrics.ReadRateLimitCounters().RedisCalls;
+        await WaitForTicksAsync(50, "ticks before the move");
+        await cluster.MoveSlotAsync(slot, target, whileMigrating: () => WaitForTicksAsync(50, "ticks while the slot is half moved"));
+        await WaitForTicksAsync(50, "ticks after the move");
+        await stop.CancelAsync();
+        await traffic;
+        // Last tick: every admission in Redis.
+        await sync.SyncOnceAsync();
+
+        var calls = metrics.ReadRateLimitCounters().RedisCalls - callsBefore;
+        output.WriteLine($"slot {slot} moved {source} -> {target}; {ticks} ticks, {calls} Redis calls, {admitted.Sum()} admitted, {refused} refused");
+        Assert.Equal(0, refused);
+        Assert.Equal(target, await cluster.PrimaryOfKeyAsync(onOneNode[0].RedisKey));
+        for (var i = 0; i < onOneNode.Count; i++)
+        {
+            var counts = await cluster.Redis.GetDatabase().HashGetAsync(onOneNode[i].RedisKey, ["c", "p"]);
+            Assert.Equal(admitted[i], (long)counts[0] + (counts[1].IsNull ? 0 : (long)counts[1]));
+        }
+
+        // Once the client knows the new map, the moved key travels with the target's own keys: the
+        // source's call and the target's, so a tick still costs about one call per primary involved.
+        foreach (var limiter in onOneNode.Skip(1))
+        {
+            Assert.Equal(group, store.SyncGroupOf(limiter.RedisKey));
+        }
+
+        Assert.NotEqual(group, store.SyncGroupOf(onOneNode[0].RedisKey));
+
+        async Task WaitForTicksAsync(int more, string what)
+        {
+            var from = Volatile.Read(ref ticks);
+            await Poll.UntilAsync(_ => Task.FromResult(Volatile.Read(ref ticks) >= from + more ? what : null), Deadline, what);
+        }
+    }
+
     private static ServiceProvider Services(IConnectionMultiplexer connection)
     {
         var services = new ServiceCollection();
