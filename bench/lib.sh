@@ -304,6 +304,64 @@ wait_redis() { # name port password
   adopt_child "$1"
 }
 
+# A six-node Redis Cluster (three primaries, a replica each, as tests/Gateway.IntegrationTests'
+# RedisClusterFixture builds): redis-server processes on the server CPU, each with a private
+# configuration file in the work directory (password as requirepass and, for the replicas,
+# masterauth), made a cluster by redis-cli --cluster create; returns once every node says
+# cluster_state:ok. Sets redis_cluster_ports (all six) and redis_cluster_nodes ("host:port,...").
+start_redis_cluster() { # password port...
+  local password=$1 port dir i=0 deadline
+  shift
+  redis_cluster_ports=("$@") redis_cluster_nodes=
+  for port in "$@"; do
+    dir=$work_dir/redis-cluster-$i
+    mkdir -p "$dir"
+    (umask 077; cat >"$dir/redis.conf" <<CONF
+port $port
+bind 127.0.0.1
+protected-mode yes
+requirepass "$password"
+masterauth "$password"
+cluster-enabled yes
+cluster-config-file nodes.conf
+cluster-node-timeout 5000
+save ""
+appendonly no
+dir $dir
+CONF
+    )
+    log "starting Redis Cluster node $i on 127.0.0.1:$port"
+    start_server "redis-cluster-$i" "${server_pin[@]}" redis-server "$dir/redis.conf"
+    redis_cluster_nodes+=${redis_cluster_nodes:+,}127.0.0.1:$port
+    i=$((i + 1))
+  done
+  i=0
+  for port in "$@"; do
+    deadline=$((SECONDS + 20))
+    until [[ $(REDISCLI_AUTH=$password redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null) == PONG ]]; do
+      ((SECONDS < deadline)) || fail_with_log "redis-cluster-$i" "Redis Cluster node $i did not answer PING within 20 s"
+      sleep 0.2
+    done
+    i=$((i + 1))
+  done
+  REDISCLI_AUTH=$password redis-cli --cluster create ${redis_cluster_nodes//,/ } --cluster-replicas 1 --cluster-yes     >"$work_dir/redis-cluster-create.log" 2>&1 || fail_with_log redis-cluster-create "redis-cli --cluster create failed"
+  deadline=$((SECONDS + 60))
+  for port in "$@"; do
+    until REDISCLI_AUTH=$password redis-cli -h 127.0.0.1 -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok'; do
+      ((SECONDS < deadline)) || die "the Redis Cluster did not reach cluster_state:ok within 60 s"
+      sleep 0.2
+    done
+  done
+}
+
+# The cluster's primaries now (ports), for per-primary statistics.
+redis_cluster_primaries() { # password
+  local port
+  for port in "${redis_cluster_ports[@]}"; do
+    if [[ $(REDISCLI_AUTH=$1 redis-cli -h 127.0.0.1 -p "$port" role 2>/dev/null | head -n 1) == master ]]; then printf '%s\n' "$port"; fi
+  done
+}
+
 # A throwaway PostgreSQL (the AppHost's run-postgres.sh: initdb with SCRAM and the password, run as
 # the postgres user when root) in the work directory, durability off; waits until it accepts the
 # password, creates the database and sets pid_<name>_server (the postmaster).
@@ -389,7 +447,8 @@ start_rl_gateway() { # mode [setting...]
 start_gateway() { # name port [setting...]
   local name=$1 port=$2
   shift 2
-  ConnectionStrings__redis="127.0.0.1:$redis_port,password=$redis_password" \
+  # gateway_redis: another Redis for this gateway (a Redis Cluster's nodes), its password included.
+  ConnectionStrings__redis="${gateway_redis:-127.0.0.1:$redis_port,password=$redis_password}" \
     start_server "$name" "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Proxy)" "${dotnet_settings[@]}" DOTNET_JitStdOutFile="$(jit_log "$name")" \
       ASPNETCORE_URLS="http://127.0.0.1:$port" \
       ReverseProxy__Clusters__sampleapi__Destinations__sampleapi__Address="http://127.0.0.1:$backend_port" \

@@ -24,7 +24,7 @@ usage() {
 Usage: bench/tenants.sh [--quick] [--no-build] [--keys N] [--users N] [--zipf S] [--anonymous-share P]
                         [--duration S] [--warmup S] [--settle S] [--rounds N] [--connections N] [--rate R]
                         [--client-addresses N] [--no-prime] [--auth-ttl M]
-                        [--modes LIST] [--references LIST] [--plan NAME=L/W@SHARE]... [--keep-json DIR]
+                        [--modes LIST] [--references LIST] [--cluster] [--plan NAME=L/W@SHARE]... [--keep-json DIR]
 
   --quick              smoke run: 1,000 keys, plans with 2 s windows, 2 s warm-up passes and one
                        6 s round per row; no results file
@@ -51,6 +51,10 @@ Usage: bench/tenants.sh [--quick] [--no-build] [--keys N] [--users N] [--zipf S]
                        service with proxy_cache per credential, limit_req per credential local to
                        each), hotkey = the full chain for one hot access token (the default mode,
                        a per-user limit no run reaches, no anonymous share)
+  --cluster            also run the hot-key row and every --modes row with their proxies on a six-node
+                       Redis Cluster (three primaries, a replica each; rows "<row>_cluster"), in the
+                       same interleaved rounds as the rows on one Redis (the auth service stays on
+                       the single one); Redis columns then sum the cluster's primaries
   --plan NAME=L/W@S    a plan: L requests per W seconds for a share S of the users (repeatable;
                        default free=600/10@0.8 pro=3000/10@0.2, with --quick free=120/2@0.8 pro=600/2@0.2)
   --no-prime           skip sending every credential once through every proxy before the warm-up (then
@@ -75,7 +79,7 @@ EOF
 # --- options --------------------------------------------------------------------------------
 command_line="bench/tenants.sh${*:+ $*}"
 quick=0 build=1 keys=10000 users= zipf=1.0 anonymous_share=0.1 duration=30 warmup=15 settle=120 rounds=3
-connections=64 rate= modes=strict,batched,approximate references=yarp,nginx,hotkey keep_json= plans=() client_addresses=256 prime=1 auth_ttl=60
+connections=64 rate= modes=strict,batched,approximate references=yarp,nginx,hotkey keep_json= plans=() client_addresses=256 prime=1 auth_ttl=60 cluster=0
 # --quick only changes the defaults, so '--quick --rounds 2' means what it says.
 for arg in "$@"; do
   if [[ $arg == --quick ]]; then quick=1 keys=1000 duration=6 warmup=2 rounds=1 prime=0; fi
@@ -97,6 +101,7 @@ while (($#)); do
     --rate) rate=${2:?}; shift ;;
     --modes) modes=${2:?}; shift ;;
     --references) references=${2:?}; shift ;;
+    --cluster) cluster=1 ;;
     --plan) plans+=("${2:?}"); shift ;;
     --keep-json) keep_json=${2:?}; shift ;;
     --prime) prime=1 ;;
@@ -173,12 +178,25 @@ tenants_tool=(dotnet "$(app_dir Gateway.Bench.Tenants)/Gateway.Bench.Tenants.dll
 # the backend's /api/hello), "nginx" (the nginx gateway peer, start_nginx_gateway), "hotkey" (the
 # gateway's full chain for one hot access token: the shipped default mode, a per-user policy with a
 # limit no run reaches; run.sh's rate limited rows, driven by the same tool as the tenant rows).
-row_keys=("${reference_list[@]}" off "${mode_list[@]}")
+# With --cluster, "<row>_cluster": the same row with its proxies on a Redis Cluster.
+cluster_rows=()
+if ((cluster)); then
+  [[ " ${reference_list[*]} " == *" hotkey "* ]] && cluster_rows+=(hotkey_cluster)
+  for mode in "${mode_list[@]}"; do cluster_rows+=("${mode}_cluster"); done
+fi
+row_keys=("${reference_list[@]}" off "${mode_list[@]}" "${cluster_rows[@]}")
 tenant_rows=(off "${mode_list[@]}")
 is_gateway_row() { [[ $1 != yarp && $1 != nginx ]]; }
+is_cluster_row() { [[ $1 == *_cluster ]]; }
+# What a row is, wherever its Redis.
+row_base() { printf '%s' "${1%_cluster}"; }
 # Rows without a limit at the plans' level: their accuracy column says how far over it keys were offered.
-is_unlimited_row() { [[ $1 == yarp || $1 == hotkey || $1 == off ]]; }
+is_unlimited_row() { local base; base=$(row_base "$1"); [[ $base == yarp || $base == hotkey || $base == off ]]; }
 row_label() {
+  if is_cluster_row "$1"; then
+    printf '%s, Redis Cluster (3 primaries + 3 replicas)\n' "$(row_label "$(row_base "$1")")"
+    return
+  fi
   case $1 in
     yarp) echo "bare YARP (tenant mix, no authentication)" ;;
     nginx) echo "nginx gateway peer (tenant mix; auth_request, limit_req per instance)" ;;
@@ -189,13 +207,14 @@ row_label() {
 }
 # What the load tool sends to the row besides the common options.
 row_load_args() { # row
-  case $1 in
+  case $(row_base "$1") in
     yarp) printf -- '--anonymous-path\n/api/hello\n' ;;
     hotkey) printf -- '--keys\n1\n--anonymous-share\n0\n' ;;
   esac
 }
 row_env() { # row
-  local mode=$1 policy="tenant-$1" anon="tenant-anon-$1"
+  local mode policy anon
+  mode=$(row_base "$1") policy="tenant-$(row_base "$1")" anon="tenant-anon-$(row_base "$1")"
   echo "Gateway__RateLimiting__Replicas=2"
   echo "Gateway__AuthCache__PositiveTtl=$(printf '%02d:%02d:00' $((auth_ttl / 60)) $((auth_ttl % 60)))"
   [[ $mode == off ]] && return 0
@@ -220,6 +239,10 @@ row_env() { # row
 
 # --- servers ---------------------------------------------------------------------------------
 for name in backend redis postgres auth_grpc auth_http; do free_port "${name}_port"; done
+cluster_ports=()
+if ((cluster)); then
+  for i in 0 1 2 3 4 5; do free_port cluster_port; cluster_ports+=("$cluster_port"); done
+fi
 for row in "${row_keys[@]}"; do
   free_port "gw_${row}_1_port"
   free_port "gw_${row}_2_port"
@@ -232,6 +255,10 @@ start_redis redis "$redis_port" "$redis_password"
 wait_ready backend "$backend_port" /api/hello "Hello from the sample API"
 wait_redis redis "$redis_port" "$redis_password"
 wait_postgres postgres "$postgres_port" "$postgres_password" authdb
+if ((cluster)); then
+  start_redis_cluster "$redis_password" "${cluster_ports[@]}"
+  cluster_connection="$redis_cluster_nodes,password=$redis_password"
+fi
 start_auth auth "$auth_grpc_port" "$auth_http_port" "$postgres_port" "$postgres_password" "$redis_port" "$redis_password"
 gateway_auth_env=(Gateway__AuthService__Address="http://127.0.0.1:$auth_grpc_port")
 
@@ -340,10 +367,12 @@ for row in "${row_keys[@]}"; do
     continue
   fi
   mapfile -t settings < <(row_env "$row")
+  row_redis=
+  is_cluster_row "$row" && row_redis=$cluster_connection
   for replica in 1 2; do
     port_var=gw_${row}_${replica}_port
     log "starting gateway proxy $replica of row '$row' on 127.0.0.1:${!port_var}"
-    start_gateway "gw-$row-$replica" "${!port_var}" "${settings[@]}"
+    gateway_redis=$row_redis start_gateway "gw-$row-$replica" "${!port_var}" "${settings[@]}"
   done
 done
 
@@ -400,8 +429,8 @@ for row in "${row_keys[@]}"; do
       [[ $response == "HTTP/1.1 200 "* && $response == *"Hello from the sample API"* ]] \
         || fail_with_log "$name" "GET /api/hello with seeded credential $((line - 1)) answered: ${response%%$'\n'*}"
       if [[ $row != off && $row != nginx ]]; then
-        grep -qi '^RateLimit-Policy: "tenant-'"$row"'"' <<<"$response" \
-          || fail_with_log "$name" "GET /api/hello answered without the RateLimit-Policy header of tenant-$row"
+        grep -qi '^RateLimit-Policy: "tenant-'"$(row_base "$row")"'"' <<<"$response" \
+          || fail_with_log "$name" "GET /api/hello answered without the RateLimit-Policy header of tenant-$(row_base "$row")"
       fi
       # The identity the token check resolved reached the backend (the sample API echoes it).
       if [[ $row == nginx && $line == 2 ]]; then
@@ -450,8 +479,13 @@ row_diagnostics() { # row -> "auth-calls decisions lookups-refused"
 # PEXPIRE for the sliding window) are counted in commandstats as well, so "commands" (every one
 # but INFO, ours) is the work Redis did, scripts' insides included, and any command a limiter sends
 # outside a script shows there.
-redis_stats() {
-  REDISCLI_AUTH=$redis_password redis-cli -h 127.0.0.1 -p "$redis_port" info commandstats 2>/dev/null \
+# A cluster row's: the sum over the cluster's primaries (the replicas only replay their writes).
+redis_stats() { # row
+  local ports=("$redis_port") port
+  is_cluster_row "$1" && mapfile -t ports < <(redis_cluster_primaries "$redis_password")
+  for port in "${ports[@]}"; do
+    REDISCLI_AUTH=$redis_password redis-cli -h 127.0.0.1 -p "$port" info commandstats 2>/dev/null
+  done \
     | awk -F'[:,=]' '$1 ~ /^cmdstat_/ && $1 != "cmdstat_info" { commands += $3; if ($1 == "cmdstat_evalsha" || $1 == "cmdstat_eval") { scripts += $3; usec += $5 } }
         END { printf "%d %d %d", scripts, usec, commands }'
 }
@@ -520,7 +554,7 @@ measure() { # row seconds round|label
   [[ -n $rate ]] && args+=(--rate "$rate")
   local diag_before diag_after redis_before redis_after core_before core_after ours_before ours_after
   diag_before=$(row_diagnostics "$row")
-  redis_before=$(redis_stats)
+  redis_before=$(redis_stats "$row")
   core_before=$(core_busy_ticks) ours_before=$(our_ticks)
   local perf_pid='' perf_target='' cpu_before=0
   if [[ -n ${BENCH_PERF_ROWS:-} && $round == "$rounds" && ",$BENCH_PERF_ROWS," == *",$row,"* ]]; then
@@ -547,7 +581,7 @@ measure() { # row seconds round|label
       $(sed -n 's/^TENANTS //p' "$out.log") >>"$BENCH_PERF_DIR/measurements.tsv"
   fi
   core_after=$(core_busy_ticks) ours_after=$(our_ticks)
-  redis_after=$(redis_stats)
+  redis_after=$(redis_stats "$row")
   diag_after=$(row_diagnostics "$row")
   grep -v '^TENANTS ' "$out.log" >&2 || true
   line=$(sed -n 's/^TENANTS //p' "$out.log")
@@ -581,7 +615,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 # the proxies' deadline and open their breakers (503); the tool tries those again after a pause.
 for row in "${row_keys[@]}"; do
   ((prime)) || break
-  [[ $row == yarp || $row == hotkey ]] && continue # no credentials, or one
+  [[ $row == yarp || $(row_base "$row") == hotkey ]] && continue # no credentials, or one
   mapfile -t urls < <(row_urls "$row")
   log "priming the auth caches of row '$row': every credential once through each proxy"
   primed_at=$SECONDS
@@ -623,6 +657,7 @@ last=$rounds
 key_rows=(off)
 [[ " ${reference_list[*]} " == *" nginx "* ]] && key_rows+=(nginx)
 key_rows+=("${mode_list[@]}")
+for row in "${cluster_rows[@]}"; do is_unlimited_row "$row" || key_rows+=("$row"); done
 key_labels=()
 for row in "${key_rows[@]}"; do key_labels+=("$(row_label "$row")"); done
 key_files=()
