@@ -447,9 +447,10 @@ start_rl_gateway() { # mode [setting...]
 start_gateway() { # name port [setting...]
   local name=$1 port=$2
   shift 2
-  # gateway_redis: another Redis for this gateway (a Redis Cluster's nodes), its password included.
+  # gateway_redis: another Redis for this gateway (a Redis Cluster's nodes), its password included;
+  # gateway_app: another build's directory (tenants.sh --alt-proxy).
   ConnectionStrings__redis="${gateway_redis:-127.0.0.1:$redis_port,password=$redis_password}" \
-    start_server "$name" "${server_pin[@]}" "${dotnet_env[@]}" -C "$(app_dir Gateway.Proxy)" "${dotnet_settings[@]}" DOTNET_JitStdOutFile="$(jit_log "$name")" \
+    start_server "$name" "${server_pin[@]}" "${dotnet_env[@]}" -C "${gateway_app:-$(app_dir Gateway.Proxy)}" "${dotnet_settings[@]}" DOTNET_JitStdOutFile="$(jit_log "$name")" \
       ASPNETCORE_URLS="http://127.0.0.1:$port" \
       ReverseProxy__Clusters__sampleapi__Destinations__sampleapi__Address="http://127.0.0.1:$backend_port" \
       ReverseProxy__Clusters__sampleapi-grpc__Destinations__sampleapi__Address="http://127.0.0.1:${backend_grpc_port:-$backend_port}" \

@@ -24,7 +24,7 @@ usage() {
 Usage: bench/tenants.sh [--quick] [--no-build] [--keys N] [--users N] [--zipf S] [--anonymous-share P]
                         [--duration S] [--warmup S] [--settle S] [--rounds N] [--connections N] [--rate R]
                         [--client-addresses N] [--no-prime] [--auth-ttl M]
-                        [--modes LIST] [--references LIST] [--cluster] [--plan NAME=L/W@SHARE]... [--keep-json DIR]
+                        [--modes LIST] [--references LIST] [--cluster] [--alt-proxy DIR] [--plan NAME=L/W@SHARE]... [--keep-json DIR]
 
   --quick              smoke run: 1,000 keys, plans with 2 s windows, 2 s warm-up passes and one
                        6 s round per row; no results file
@@ -55,6 +55,9 @@ Usage: bench/tenants.sh [--quick] [--no-build] [--keys N] [--users N] [--zipf S]
                        Redis Cluster (three primaries, a replica each; rows "<row>_cluster"), in the
                        same interleaved rounds as the rows on one Redis (the auth service stays on
                        the single one); Redis columns then sum the cluster's primaries
+  --alt-proxy DIR      an A/B run: also run the hot-key row and every --modes row with another build of
+                       the proxy (DIR holds its Gateway.Proxy.dll, e.g. an older commit's Release
+                       output; rows "<row>_alt"), in the same interleaved rounds, every other server shared
   --plan NAME=L/W@S    a plan: L requests per W seconds for a share S of the users (repeatable;
                        default free=600/10@0.8 pro=3000/10@0.2, with --quick free=120/2@0.8 pro=600/2@0.2)
   --no-prime           skip sending every credential once through every proxy before the warm-up (then
@@ -79,7 +82,7 @@ EOF
 # --- options --------------------------------------------------------------------------------
 command_line="bench/tenants.sh${*:+ $*}"
 quick=0 build=1 keys=10000 users= zipf=1.0 anonymous_share=0.1 duration=30 warmup=15 settle=120 rounds=3
-connections=64 rate= modes=strict,batched,approximate references=yarp,nginx,hotkey keep_json= plans=() client_addresses=256 prime=1 auth_ttl=60 cluster=0
+connections=64 rate= modes=strict,batched,approximate references=yarp,nginx,hotkey keep_json= plans=() client_addresses=256 prime=1 auth_ttl=60 cluster=0 alt_proxy=
 # --quick only changes the defaults, so '--quick --rounds 2' means what it says.
 for arg in "$@"; do
   if [[ $arg == --quick ]]; then quick=1 keys=1000 duration=6 warmup=2 rounds=1 prime=0; fi
@@ -102,6 +105,7 @@ while (($#)); do
     --modes) modes=${2:?}; shift ;;
     --references) references=${2:?}; shift ;;
     --cluster) cluster=1 ;;
+    --alt-proxy) alt_proxy=${2:?}; shift ;;
     --plan) plans+=("${2:?}"); shift ;;
     --keep-json) keep_json=${2:?}; shift ;;
     --prime) prime=1 ;;
@@ -184,17 +188,32 @@ if ((cluster)); then
   [[ " ${reference_list[*]} " == *" hotkey "* ]] && cluster_rows+=(hotkey_cluster)
   for mode in "${mode_list[@]}"; do cluster_rows+=("${mode}_cluster"); done
 fi
-row_keys=("${reference_list[@]}" off "${mode_list[@]}" "${cluster_rows[@]}")
+# With --alt-proxy, "<row>_alt": the same row served by the other build.
+alt_rows=()
+if [[ -n $alt_proxy ]]; then
+  [[ -f $alt_proxy/Gateway.Proxy.dll ]] || { echo "--alt-proxy: $alt_proxy/Gateway.Proxy.dll not found." >&2; exit 2; }
+  alt_proxy=$(cd "$alt_proxy" && pwd)
+  # The directory's name labels the rows (name it after the commit); BENCH_ALT_LABEL overrides it.
+  alt_label=${BENCH_ALT_LABEL:-$(basename "$alt_proxy")}
+  [[ " ${reference_list[*]} " == *" hotkey "* ]] && alt_rows+=(hotkey_alt)
+  for mode in "${mode_list[@]}"; do alt_rows+=("${mode}_alt"); done
+fi
+row_keys=("${reference_list[@]}" off "${mode_list[@]}" "${alt_rows[@]}" "${cluster_rows[@]}")
 tenant_rows=(off "${mode_list[@]}")
 is_gateway_row() { [[ $1 != yarp && $1 != nginx ]]; }
 is_cluster_row() { [[ $1 == *_cluster ]]; }
-# What a row is, wherever its Redis.
-row_base() { printf '%s' "${1%_cluster}"; }
+is_alt_row() { [[ $1 == *_alt ]]; }
+# What a row is, wherever its Redis and whichever build.
+row_base() { local base=${1%_cluster}; printf '%s' "${base%_alt}"; }
 # Rows without a limit at the plans' level: their accuracy column says how far over it keys were offered.
 is_unlimited_row() { local base; base=$(row_base "$1"); [[ $base == yarp || $base == hotkey || $base == off ]]; }
 row_label() {
   if is_cluster_row "$1"; then
     printf '%s, Redis Cluster (3 primaries + 3 replicas)\n' "$(row_label "$(row_base "$1")")"
+    return
+  fi
+  if is_alt_row "$1"; then
+    printf '%s, build %s\n' "$(row_label "$(row_base "$1")")" "$alt_label"
     return
   fi
   case $1 in
@@ -367,12 +386,13 @@ for row in "${row_keys[@]}"; do
     continue
   fi
   mapfile -t settings < <(row_env "$row")
-  row_redis=
+  row_redis= row_app=
   is_cluster_row "$row" && row_redis=$cluster_connection
+  is_alt_row "$row" && row_app=$alt_proxy
   for replica in 1 2; do
     port_var=gw_${row}_${replica}_port
     log "starting gateway proxy $replica of row '$row' on 127.0.0.1:${!port_var}"
-    gateway_redis=$row_redis start_gateway "gw-$row-$replica" "${!port_var}" "${settings[@]}"
+    gateway_redis=$row_redis gateway_app=$row_app start_gateway "gw-$row-$replica" "${!port_var}" "${settings[@]}"
   done
 done
 
@@ -657,7 +677,7 @@ last=$rounds
 key_rows=(off)
 [[ " ${reference_list[*]} " == *" nginx "* ]] && key_rows+=(nginx)
 key_rows+=("${mode_list[@]}")
-for row in "${cluster_rows[@]}"; do is_unlimited_row "$row" || key_rows+=("$row"); done
+for row in "${alt_rows[@]}" "${cluster_rows[@]}"; do is_unlimited_row "$row" || key_rows+=("$row"); done
 key_labels=()
 for row in "${key_rows[@]}"; do key_labels+=("$(row_label "$row")"); done
 key_files=()
@@ -696,6 +716,8 @@ if ((!quick)); then
     echo "| redis | $(redis-server --version | cut -d' ' -f3) |"
     echo "| PostgreSQL | $("$(postgres_bin_dir)/postgres" --version | sed 's/^postgres (PostgreSQL) //') (fsync off: throwaway data) |"
     echo "| pinning | $pinning |"
+    [[ -n $alt_proxy ]] && echo "| other build (rows \"…, build $alt_label\") | $alt_proxy |"
+    ((cluster)) && echo "| Redis Cluster (rows \"…, Redis Cluster\") | six redis-server processes on the server CPU: 3 primaries, 3 replicas, cluster-node-timeout 5 s |"
     echo "| load average at start | $load_before |"
     echo "| priming (every credential through every proxy) | $( ((prime)) && { IFS=,; echo "${prime_seconds[*]}" | sed 's/,/, /g'; } || echo "none (--no-prime)") |"
     echo "| extra warm-up until the JIT settled | $(settled_summary) |"
