@@ -130,9 +130,13 @@ internal sealed class RateLimitSync(RedisRateLimitStore store, IOptions<RateLimi
             if (i < route.Length)
             {
                 route[i] = limiter.RedisKey;
+                arguments[(4 * i) + 1] = RedisValue.EmptyString;
+            }
+            else
+            {
+                arguments[(4 * i) + 1] = limiter.RedisKeyName;
             }
 
-            arguments[(4 * i) + 1] = limiter.RedisKeyName;
             arguments[(4 * i) + 2] = limiter.Spec.Limit;
             arguments[(4 * i) + 3] = limiter.Spec.WindowSeconds * 1_000_000L;
             arguments[(4 * i) + 4] = delta;

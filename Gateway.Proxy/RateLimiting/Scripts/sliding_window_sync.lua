@@ -4,16 +4,17 @@
 -- without losing its counts.
 --
 -- ARGV[1]                 n, the number of keys
--- ARGV[4i-2 .. 4i+1]      key i: its hash key, limit, window length in microseconds, permits
---                         admitted since the last sync (negative: given back, e.g. a refunded
---                         failed-credential permit)
+-- ARGV[4i-2 .. 4i+1]      key i: its name when it is not KEYS[i] (else empty), limit, window length
+--                         in microseconds, permits admitted since the last sync (negative: given
+--                         back, e.g. a refunded failed-credential permit)
 -- ARGV[4n+2]              optional: "now" in microseconds, for tests only; otherwise Redis TIME
--- KEYS                    what routes the call: every key when they share a slot (one server, or
---                         one slot of a cluster); on a cluster, one call may carry the keys of many
---                         slots of one primary, and then only the first is declared. A script
---                         without a shebang line may touch undeclared keys of other slots as long
---                         as the node serves them (Redis 6 and 7 alike; a key it does not serve is
---                         an error, and the caller then sends the keys slot by slot).
+-- KEYS                    the keys declared to Redis, which route the call: every key when they
+--                         share a slot (one server, or one slot of a cluster). On a cluster one call
+--                         may carry the keys of many slots of one primary: then only the first is
+--                         declared and the others are named in ARGV. A script without a shebang line
+--                         may touch undeclared keys of other slots as long as the node serves them
+--                         (Redis 6 and 7 alike); a key it does not serve is an error, and the caller
+--                         then sends the keys slot by slot.
 --
 -- Admitted requests are counted even past the limit (they were served); the replica refuses
 -- locally once the count it was given, plus what it admitted since, reaches the limit.
@@ -34,13 +35,15 @@ end
 -- its first command, and Redis does not roll back a script's writes when it fails. Read first,
 -- a failed call has changed nothing, so the caller may send the same admissions again.
 local states = {}
+local names = {}
 for i = 1, n do
-  states[i] = redis.call('HMGET', ARGV[4 * i - 2], 'w', 'c', 'p')
+  names[i] = KEYS[i] or ARGV[4 * i - 2]
+  states[i] = redis.call('HMGET', names[i], 'w', 'c', 'p')
 end
 
 local result = {}
 for i = 1, n do
-  local key = ARGV[4 * i - 2]
+  local key = names[i]
   local limit = tonumber(ARGV[4 * i - 1])
   local window = tonumber(ARGV[4 * i])
   local delta = tonumber(ARGV[4 * i + 1])
