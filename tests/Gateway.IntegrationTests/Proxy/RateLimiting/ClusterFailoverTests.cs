@@ -1,10 +1,6 @@
 using Gateway.Contracts.Redis;
 using Gateway.IntegrationTests.Infrastructure;
 using Gateway.Proxy.RateLimiting;
-using Gateway.Proxy.Telemetry;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Xunit.Abstractions;
 
@@ -28,7 +24,7 @@ public sealed class ClusterFailoverTests(RedisClusterFixture cluster, ITestOutpu
         var policy = "failover-" + Guid.NewGuid().ToString("N")[..8];
         await using var a = await ReplicaAsync();
         await using var b = await ReplicaAsync();
-        var limiters = new[] { a.Create(policy), b.Create(policy) };
+        var limiters = new[] { Create(a, policy), Create(b, policy) };
         var slot = a.Connection.HashSlot(limiters[0].RedisKey);
 
         var admitted = 0;
@@ -90,43 +86,21 @@ public sealed class ClusterFailoverTests(RedisClusterFixture cluster, ITestOutpu
         await cluster.RestartAsync(killed);
     }
 
-    private async Task<Replica> ReplicaAsync()
+    private Task<LimiterStack> ReplicaAsync()
     {
         // As the proxy connects (Extensions/ApplicationServiceExtensions): commands fail at once while
-        // a node is down, so the fail mode answers instead of a queue behind the reconnect.
+        // a node is down, so the fail mode answers instead of a queue behind the reconnect. The
+        // proxy's own Redis timeout (1 s): the failover is what this test is about.
         var options = ConfigurationOptions.Parse(cluster.ConfigurationFor(RedisUsers.Proxy));
         options.AbortOnConnectFail = false;
         options.BacklogPolicy = BacklogPolicy.FailFast;
-        var connection = await ConnectionMultiplexer.ConnectAsync(options);
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddMetrics();
-        services.AddSingleton<ProxyMetrics>();
-        services.AddSingleton<IConnectionMultiplexer>(connection);
-        services.AddOptions<RateLimitingOptions>().Configure(o => o.Replicas = Replicas);
-        services.AddRedisRateLimitStore();
-        var provider = services.BuildServiceProvider();
-        var store = provider.GetRequiredService<RedisRateLimitStore>();
-        var metrics = provider.GetRequiredService<ProxyMetrics>();
-        var sync = new RateLimitSync(store, Options.Create(new RateLimitingOptions()), TimeProvider.System, NullLogger<RateLimitSync>.Instance);
-        return new Replica(provider, connection, store, metrics, sync);
-    }
-
-    private sealed record Replica(ServiceProvider Provider, ConnectionMultiplexer Connection, RedisRateLimitStore Store, ProxyMetrics Metrics, RateLimitSync Sync)
-        : IAsyncDisposable
-    {
-        public DistributedRateLimiter Create(string policy) => new(
-            new RateLimitSpec(policy, "k0", Limit, WindowSeconds: 3600, RateLimitMode.Strict, SliceCap: 1, MaxBatchSize: 1000, RateLimitFailMode.Local, Replicas),
-            Store,
-            TimeProvider.System,
-            Metrics,
-            Sync);
-
-        public async ValueTask DisposeAsync()
+        return LimiterStack.ConnectAsync(options, configure: o =>
         {
-            Sync.Dispose();
-            await Provider.DisposeAsync();
-            await Connection.DisposeAsync();
-        }
+            o.Replicas = Replicas;
+            o.RedisTimeout = new RateLimitingOptions().RedisTimeout;
+        });
     }
+
+    private static DistributedRateLimiter Create(LimiterStack replica, string policy) => replica.Create(
+        new RateLimitSpec(policy, "k0", Limit, WindowSeconds: 3600, RateLimitMode.Strict, SliceCap: 1, MaxBatchSize: 1000, RateLimitFailMode.Local, Replicas));
 }

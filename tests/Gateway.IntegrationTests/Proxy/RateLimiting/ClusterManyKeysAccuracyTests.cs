@@ -1,11 +1,6 @@
 using Gateway.Contracts.Redis;
 using Gateway.IntegrationTests.Infrastructure;
 using Gateway.Proxy.RateLimiting;
-using Gateway.Proxy.Telemetry;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 using Xunit.Abstractions;
 
 namespace Gateway.IntegrationTests.Proxy.RateLimiting;
@@ -22,27 +17,11 @@ public sealed class ClusterManyKeysAccuracyTests(RedisClusterFixture cluster, IT
     public async Task SlotGrouping_OneCallPerSlot_SameCounts()
     {
         var policy = "slots-" + Guid.NewGuid().ToString("N")[..8];
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(cluster.ConfigurationFor(RedisUsers.Proxy));
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddMetrics();
-        services.AddSingleton<ProxyMetrics>();
-        services.AddSingleton<IConnectionMultiplexer>(connection);
-        services.AddOptions<RateLimitingOptions>().Configure(options =>
-        {
-            options.RedisTimeout = TimeSpan.FromSeconds(10);
-            options.SyncGrouping = RateLimitSyncGrouping.Slot;
-        });
-        services.AddRedisRateLimitStore();
-        await using var provider = services.BuildServiceProvider();
-        var store = provider.GetRequiredService<RedisRateLimitStore>();
-        var metrics = provider.GetRequiredService<ProxyMetrics>();
-        // Not started: the test drives the tick.
-        using var sync = new RateLimitSync(store, Options.Create(new RateLimitingOptions()), TimeProvider.System, NullLogger<RateLimitSync>.Instance);
+        await using var replica = await LimiterStack.ConnectAsync(
+            cluster.ConfigurationFor(RedisUsers.Proxy), configure: options => options.SyncGrouping = RateLimitSyncGrouping.Slot);
+        var store = replica.Store;
         var limiters = Enumerable.Range(0, 30)
-            .Select(k => new DistributedRateLimiter(
-                new RateLimitSpec(policy, "k" + k, Limit: 100, WindowSeconds: 3600, RateLimitMode.Approximate, SliceCap: 1, MaxBatchSize: 1000, RateLimitFailMode.Closed, Replicas: 1),
-                store, TimeProvider.System, metrics, sync))
+            .Select(k => replica.Create(new RateLimitSpec(policy, "k" + k, Limit: 100, WindowSeconds: 3600, RateLimitMode.Approximate, SliceCap: 1, MaxBatchSize: 1000, RateLimitFailMode.Closed, Replicas: 1)))
             .ToList();
         for (var k = 0; k < limiters.Count; k++)
         {
@@ -55,10 +34,10 @@ public sealed class ClusterManyKeysAccuracyTests(RedisClusterFixture cluster, IT
 
         var slots = limiters.Select(limiter => store.SlotOf(limiter.RedisKey)).Distinct().Count();
         Assert.Equal(slots, limiters.Select(limiter => store.SyncGroupOf(limiter.RedisKey)).Distinct().Count());
-        var callsBefore = metrics.ReadRateLimitCounters().RedisCalls;
-        await sync.SyncOnceAsync();
+        var callsBefore = replica.RedisCalls;
+        await replica.Sync.SyncOnceAsync();
 
-        Assert.Equal(slots, metrics.ReadRateLimitCounters().RedisCalls - callsBefore);
+        Assert.Equal(slots, replica.RedisCalls - callsBefore);
         for (var k = 0; k < limiters.Count; k++)
         {
             Assert.Equal(k + 1, (int)await cluster.Redis.GetDatabase().HashGetAsync(limiters[k].RedisKey, "c"));

@@ -1,12 +1,7 @@
 using Gateway.Contracts.Redis;
 using Gateway.IntegrationTests.Infrastructure;
 using Gateway.Proxy.RateLimiting;
-using Gateway.Proxy.Telemetry;
 using Gateway.TestSupport;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 using Xunit.Abstractions;
 
 namespace Gateway.IntegrationTests.Proxy.RateLimiting;
@@ -25,15 +20,10 @@ public sealed class ClusterReshardTests(RedisClusterFixture cluster, ITestOutput
     public async Task SlotMovedDuringTraffic_NoDecisionFails_CountKeptOnTheNewPrimary()
     {
         var policy = "reshard-" + Guid.NewGuid().ToString("N")[..8];
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(cluster.ConfigurationFor(RedisUsers.Proxy));
-        await using var provider = Services(connection);
-        var store = provider.GetRequiredService<RedisRateLimitStore>();
-        var metrics = provider.GetRequiredService<ProxyMetrics>();
-        using var sync = new RateLimitSync(store, Options.Create(new RateLimitingOptions()), TimeProvider.System, NullLogger<RateLimitSync>.Instance);
+        await using var replica = await LimiterStack.ConnectAsync(cluster.ConfigurationFor(RedisUsers.Proxy));
         // Fail closed: a decision Redis did not make is a refusal this test sees.
-        var spec = new RateLimitSpec(policy, "k0", Limit: 1_000_000, WindowSeconds: 3600, RateLimitMode.Strict, SliceCap: 1, MaxBatchSize: 1000, RateLimitFailMode.Closed, Replicas: 1);
-        using var limiter = new DistributedRateLimiter(spec, store, TimeProvider.System, metrics, sync);
-        var slot = connection.HashSlot(limiter.RedisKey);
+        using var limiter = replica.Create(Spec(policy, "k0", RateLimitMode.Strict));
+        var slot = replica.Connection.HashSlot(limiter.RedisKey);
         var source = await cluster.PrimaryOfSlotAsync(slot);
         var target = (await cluster.PrimariesAsync()).First(port => port != source);
 
@@ -87,17 +77,9 @@ public sealed class ClusterReshardTests(RedisClusterFixture cluster, ITestOutput
     public async Task Approximate_SlotOfANodesCallMoved_NoTickFails_EveryAdmissionCountedOnce()
     {
         var policy = "reshard-approx-" + Guid.NewGuid().ToString("N")[..8];
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(cluster.ConfigurationFor(RedisUsers.Proxy));
-        await using var provider = Services(connection);
-        var store = provider.GetRequiredService<RedisRateLimitStore>();
-        var metrics = provider.GetRequiredService<ProxyMetrics>();
-        // Not started: the test drives the ticks.
-        using var sync = new RateLimitSync(store, Options.Create(new RateLimitingOptions()), TimeProvider.System, NullLogger<RateLimitSync>.Instance);
-        var limiters = Enumerable.Range(0, 400)
-            .Select(k => new DistributedRateLimiter(
-                new RateLimitSpec(policy, "k" + k, Limit: 1_000_000, WindowSeconds: 3600, RateLimitMode.Approximate, SliceCap: 1, MaxBatchSize: 1000, RateLimitFailMode.Closed, Replicas: 1),
-                store, TimeProvider.System, metrics, sync))
-            .ToList();
+        await using var replica = await LimiterStack.ConnectAsync(cluster.ConfigurationFor(RedisUsers.Proxy));
+        var (store, sync) = (replica.Store, replica.Sync);
+        var limiters = Enumerable.Range(0, 400).Select(k => replica.Create(Spec(policy, "k" + k, RateLimitMode.Approximate))).ToList();
         // Twenty keys on twenty slots of the first key's primary: one call per tick carries them all.
         var group = store.SyncGroupOf(limiters[0].RedisKey);
         Assert.NotNull(group.Node);
@@ -134,7 +116,7 @@ public sealed class ClusterReshardTests(RedisClusterFixture cluster, ITestOutput
             }
         });
 
-        var callsBefore = metrics.ReadRateLimitCounters().RedisCalls;
+        var callsBefore = replica.RedisCalls;
         await WaitForTicksAsync(50, "ticks before the move");
         await cluster.MoveSlotAsync(slot, target, whileMigrating: () => WaitForTicksAsync(50, "ticks while the slot is half moved"));
         await WaitForTicksAsync(50, "ticks after the move");
@@ -143,7 +125,7 @@ public sealed class ClusterReshardTests(RedisClusterFixture cluster, ITestOutput
         // Last tick: every admission in Redis.
         await sync.SyncOnceAsync();
 
-        var calls = metrics.ReadRateLimitCounters().RedisCalls - callsBefore;
+        var calls = replica.RedisCalls - callsBefore;
         output.WriteLine($"slot {slot} moved {source} -> {target}; {ticks} ticks, {calls} Redis calls, {admitted.Sum()} admitted, {refused} refused");
         Assert.Equal(0, refused);
         Assert.Equal(target, await cluster.PrimaryOfKeyAsync(onOneNode[0].RedisKey));
@@ -169,15 +151,7 @@ public sealed class ClusterReshardTests(RedisClusterFixture cluster, ITestOutput
         }
     }
 
-    private static ServiceProvider Services(IConnectionMultiplexer connection)
-    {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddMetrics();
-        services.AddSingleton<ProxyMetrics>();
-        services.AddSingleton(connection);
-        services.AddOptions<RateLimitingOptions>().Configure(options => options.RedisTimeout = TimeSpan.FromSeconds(10));
-        services.AddRedisRateLimitStore();
-        return services.BuildServiceProvider();
-    }
+    /// <summary>A limit no test reaches, failing closed: any decision Redis did not make is a refusal the test counts.</summary>
+    private static RateLimitSpec Spec(string policy, string key, RateLimitMode mode) =>
+        new(policy, key, Limit: 1_000_000, WindowSeconds: 3600, mode, SliceCap: 1, MaxBatchSize: 1000, RateLimitFailMode.Closed, Replicas: 1);
 }

@@ -2,12 +2,7 @@ using System.Threading.RateLimiting;
 using Gateway.Contracts.Redis;
 using Gateway.IntegrationTests.Infrastructure;
 using Gateway.Proxy.RateLimiting;
-using Gateway.Proxy.Telemetry;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
-using StackExchange.Redis;
 using Xunit.Abstractions;
 
 namespace Gateway.IntegrationTests.Proxy.RateLimiting;
@@ -39,7 +34,7 @@ public abstract class ManyKeysAccuracyTests(IRedisFixture redis, ITestOutputHelp
         // An hour's window: a burst of a second cannot straddle two windows.
         var admitted = await Task.WhenAll(Enumerable.Range(0, Keys).Select(async k =>
         {
-            var limiters = new[] { a.Create(policy, k, Limit, 3600, mode), b.Create(policy, k, Limit, 3600, mode) };
+            var limiters = new[] { Create(a, policy, k, Limit, 3600, mode), Create(b, policy, k, Limit, 3600, mode) };
             var leases = await Task.WhenAll(Enumerable.Range(0, 4 * Limit).Select(async i => await limiters[i % Replicas].AcquireAsync()));
             return leases.Count(lease => lease.IsAcquired);
         }));
@@ -72,15 +67,15 @@ public abstract class ManyKeysAccuracyTests(IRedisFixture redis, ITestOutputHelp
         await using var b = await ReplicaAsync(time, sendsClock: true);
         var limiters = new[]
         {
-            Enumerable.Range(0, Keys).Select(k => a.Create(policy, k, Limit, WindowSeconds, RateLimitMode.Approximate)).ToArray(),
-            Enumerable.Range(0, Keys).Select(k => b.Create(policy, k, Limit, WindowSeconds, RateLimitMode.Approximate)).ToArray(),
+            Enumerable.Range(0, Keys).Select(k => Create(a, policy, k, Limit, WindowSeconds, RateLimitMode.Approximate)).ToArray(),
+            Enumerable.Range(0, Keys).Select(k => Create(b, policy, k, Limit, WindowSeconds, RateLimitMode.Approximate)).ToArray(),
         };
 
         // Every key is offered 2,000 requests a second, one per millisecond on each replica; both
         // replicas sync every 10 ms.
         var admitted = new int[Keys];
         var offered = 0;
-        var callsBefore = a.Metrics.ReadRateLimitCounters().RedisCalls + b.Metrics.ReadRateLimitCounters().RedisCalls;
+        var callsBefore = a.RedisCalls + b.RedisCalls;
         for (var ms = 0; ms < Windows * WindowSeconds * 1000; ms++)
         {
             for (var k = 0; k < Keys; k++)
@@ -113,7 +108,7 @@ public abstract class ManyKeysAccuracyTests(IRedisFixture redis, ITestOutputHelp
 
         // Redis calls: one per replica per tick for all hundred keys (per primary on a cluster,
         // though each key has a slot of its own), not one per request nor one per slot.
-        var calls = a.Metrics.ReadRateLimitCounters().RedisCalls + b.Metrics.ReadRateLimitCounters().RedisCalls - callsBefore;
+        var calls = a.RedisCalls + b.RedisCalls - callsBefore;
         var slots = limiters[0].Select(limiter => a.Store.SlotOf(limiter.RedisKey)).Distinct().Count();
         var groups = limiters[0].Select(limiter => a.Store.SyncGroupOf(limiter.RedisKey)).Distinct().Count();
         output.WriteLine($"{calls} Redis calls for {offered * Keys} decisions ({(double)calls / (offered * Keys):F4} per decision), keys on {slots} slots, {groups} sync groups");
@@ -129,8 +124,8 @@ public abstract class ManyKeysAccuracyTests(IRedisFixture redis, ITestOutputHelp
         var policy = "acc-" + Guid.NewGuid().ToString("N")[..8];
         await using var a = await ReplicaAsync(time, sendsClock: true);
         await using var b = await ReplicaAsync(time, sendsClock: true);
-        var onA = a.Create(policy, 0, Limit, 60, RateLimitMode.Approximate);
-        var onB = b.Create(policy, 0, Limit, 60, RateLimitMode.Approximate);
+        var onA = Create(a, policy, 0, Limit, 60, RateLimitMode.Approximate);
+        var onB = Create(b, policy, 0, Limit, 60, RateLimitMode.Approximate);
 
         for (var i = 0; i < Limit; i++)
         {
@@ -165,41 +160,12 @@ public abstract class ManyKeysAccuracyTests(IRedisFixture redis, ITestOutputHelp
         Assert.Equal(Limit + 1, (int)await redis.Redis.GetDatabase().HashGetAsync($"{{gw:rl:{policy}:k0}}", "c"));
     }
 
-    private async Task<Replica> ReplicaAsync(TimeProvider time, bool sendsClock = false)
-    {
-        // A connection of its own, as a separate proxy process would have.
-        var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConfigurationFor(RedisUsers.Proxy));
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddMetrics();
-        services.AddSingleton<ProxyMetrics>();
-        services.AddSingleton<IConnectionMultiplexer>(connection);
-        // Accuracy, not latency: a healthy Redis slowed by a busy test host must not trip the fail mode.
-        services.AddOptions<RateLimitingOptions>().Configure(options => options.RedisTimeout = TimeSpan.FromSeconds(10));
-        services.AddRedisRateLimitStore();
-        var provider = services.BuildServiceProvider();
-        var store = provider.GetRequiredService<RedisRateLimitStore>();
-        var metrics = provider.GetRequiredService<ProxyMetrics>();
-        // Not started: the test drives the ticks.
-        var sync = new RateLimitSync(store, Options.Create(new RateLimitingOptions()), time, NullLogger<RateLimitSync>.Instance) { SendsClock = sendsClock };
-        return new Replica(provider, connection, store, metrics, sync, time);
-    }
+    private Task<LimiterStack> ReplicaAsync(TimeProvider time, bool sendsClock = false) =>
+        LimiterStack.ConnectAsync(redis.ConfigurationFor(RedisUsers.Proxy), time, sendsClock);
 
-    private sealed record Replica(ServiceProvider Provider, ConnectionMultiplexer Connection, RedisRateLimitStore Store, ProxyMetrics Metrics, RateLimitSync Sync, TimeProvider Time)
-        : IAsyncDisposable
+    private static DistributedRateLimiter Create(LimiterStack replica, string policy, int key, int limit, int windowSeconds, RateLimitMode mode)
     {
-        public DistributedRateLimiter Create(string policy, int key, int limit, int windowSeconds, RateLimitMode mode)
-        {
-            var cap = mode == RateLimitMode.Batched ? Math.Max(1, limit / (Replicas * 10)) : 1;
-            var spec = new RateLimitSpec(policy, "k" + key, limit, windowSeconds, mode, cap, MaxBatchSize: 1000, RateLimitFailMode.Closed, Replicas);
-            return new DistributedRateLimiter(spec, Store, Time, Metrics, Sync);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            Sync.Dispose();
-            await Provider.DisposeAsync();
-            await Connection.DisposeAsync();
-        }
+        var cap = mode == RateLimitMode.Batched ? Math.Max(1, limit / (Replicas * 10)) : 1;
+        return replica.Create(new RateLimitSpec(policy, "k" + key, limit, windowSeconds, mode, cap, MaxBatchSize: 1000, RateLimitFailMode.Closed, Replicas));
     }
 }
