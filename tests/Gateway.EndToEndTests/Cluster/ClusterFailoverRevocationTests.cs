@@ -10,8 +10,8 @@ namespace Gateway.EndToEndTests.Cluster;
 /// A revocation after a primary of the cluster crashed reaches both proxy replicas within its
 /// documented bound. The primary killed is one the revocation path leans on: one holding a proxy's
 /// subscription to the invalidation channel (StackExchange.Redis puts each proxy's classic
-/// subscription on a node of its choosing; here they were on two different primaries), preferably
-/// the primary of the invalidation numbering's slot (<see cref="AuthInvalidations.SequenceKey"/>) too.
+/// subscription on a primary of its choosing: both on one, or one each, from run to run),
+/// preferably the primary of the invalidation numbering's slot (<see cref="AuthInvalidations.SequenceKey"/>) too.
 /// </summary>
 [Collection(ClusterAppCollection.Name)]
 public sealed class ClusterFailoverRevocationTests(ClusterAppFixture fixture, ITestOutputHelper output) : ClusterTestBase(fixture)
