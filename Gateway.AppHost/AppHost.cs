@@ -7,7 +7,8 @@ using Microsoft.Extensions.Configuration;
 var builder = DistributedApplication.CreateBuilder(args);
 
 // Shared state: Aspire containers when a container runtime is healthy (always when publishing),
-// host-installed redis-server and postgres otherwise. See Infrastructure/.
+// host-installed redis-server and postgres otherwise; Redis as one server, a six-node cluster
+// (Infrastructure:RedisTopology=Cluster) or someone else's (Infrastructure:Redis=External). See Infrastructure/.
 var infrastructure = builder.AddGatewayInfrastructure();
 var authDb = infrastructure.AuthDatabase;
 

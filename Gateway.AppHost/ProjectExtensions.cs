@@ -11,13 +11,15 @@ internal static class ProjectExtensions
 
     /// <summary>
     /// Connects the project to Redis as its own ACL user (<see cref="RedisUsers"/>): the connection
-    /// string <c>redis</c> its client integration reads, with that user's name and password.
+    /// string <c>redis</c> its client integration reads, with that user's name and password, and
+    /// waits for the Redis the AppHost runs (an external one is the operator's to have ready).
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithRedisUser(
-        this IResourceBuilder<ProjectResource> project, GatewayInfrastructure infrastructure, RedisUser user) =>
-        project
-            .WithEnvironment($"ConnectionStrings__{ResourceNames.Redis}", infrastructure.RedisConnectionFor(user))
-            .WaitFor(infrastructure.Redis);
+        this IResourceBuilder<ProjectResource> project, GatewayInfrastructure infrastructure, RedisUser user)
+    {
+        project.WithEnvironment($"ConnectionStrings__{ResourceNames.Redis}", infrastructure.RedisConnectionFor(user));
+        return infrastructure.Redis is { } redis ? project.WaitFor(redis) : project;
+    }
 
     /// <summary>
     /// In run mode, serves the project's <c>http</c> endpoint directly on a free loopback port, not

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Gateway.Contracts.Redis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -8,54 +7,75 @@ namespace Gateway.AppHost.Infrastructure;
 internal static class InfrastructureExtensions
 {
     /// <summary>
-    /// Adds <c>redis</c> and <c>postgres</c> (with database <c>authdb</c>). Both paths protect the
-    /// servers with generated, persisted secret parameters, so nothing secret is in the repository
-    /// and F5 works without any set-up.
+    /// Adds <c>redis</c> (one server, a cluster of six nodes, or none when it is external) and
+    /// <c>postgres</c> (with database <c>authdb</c>). Every path protects the servers with
+    /// generated, persisted secret parameters, so nothing secret is in the repository and F5
+    /// works without any set-up.
     /// </summary>
     public static GatewayInfrastructure AddGatewayInfrastructure(this IDistributedApplicationBuilder builder)
     {
         var options = InfrastructureOptions.From(builder.Configuration);
-
-        var redisPassword = builder.AddParameter(
-            $"{ResourceNames.Redis}-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
-        var postgresPassword = builder.AddParameter(
-            $"{ResourceNames.Postgres}-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
-        // The auth service's own database role (least privilege, see AuthDatabaseRole).
-        var authDbPassword = builder.AddParameter(
-            $"{ResourceNames.AuthDatabase}-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
-        // One ACL user per service (least privilege, see RedisUsers), each with its own password.
-        var redisPasswords = RedisUsers.All.ToDictionary(
-            user => user.Name,
-            user => builder.AddParameter($"{ResourceNames.Redis}-{user.Name}-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true));
-
         var useContainers = builder.ExecutionContext.IsPublishMode || options.Mode switch
         {
             InfrastructureMode.Containers => true,
             InfrastructureMode.Executables => false,
             _ => ContainerRuntime.IsHealthy(builder.Configuration),
         };
+        EnsureRedisTopologyPossible(builder, options, useContainers);
 
-        return useContainers
-            ? AddContainers(builder, redisPassword, redisPasswords, postgresPassword, authDbPassword)
-            : AddExecutables(builder, options, redisPassword, redisPasswords, postgresPassword, authDbPassword);
+        var (redis, redisConnections) = RedisInfrastructure.Add(builder, options, useContainers);
+
+        var postgresPassword = builder.AddParameter(
+            $"{ResourceNames.Postgres}-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+        // The auth service's own database role (least privilege, see AuthDatabaseRole).
+        var authDbPassword = builder.AddParameter(
+            $"{ResourceNames.AuthDatabase}-password", new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
+        var (authDb, authDbConnection) = useContainers
+            ? AddPostgresContainer(builder, postgresPassword, authDbPassword)
+            : AddPostgresExecutable(builder, options, postgresPassword, authDbPassword);
+        return new GatewayInfrastructure(redis, redisConnections, authDb, authDbConnection);
     }
 
-    private static GatewayInfrastructure AddContainers(
+    /// <summary>
+    /// A cluster is only built from host executables: Aspire has no Redis Cluster container, and a
+    /// silent fallback to one server (or to executables next to containers) would test something
+    /// else than was asked for. So the combinations that cannot give one stop start-up, naming the fix.
+    /// </summary>
+    private static void EnsureRedisTopologyPossible(IDistributedApplicationBuilder builder, InfrastructureOptions options, bool useContainers)
+    {
+        if (options.RedisTopology != RedisTopology.Cluster)
+        {
+            return;
+        }
+
+        if (options.Redis == RedisProvider.External)
+        {
+            throw new InvalidOperationException(
+                "Infrastructure:RedisTopology=Cluster runs a Redis Cluster on this machine, and Infrastructure:Redis=External runs no Redis at all: "
+                + "drop one of them (an external cluster's shape is in its connection strings).");
+        }
+
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            throw new InvalidOperationException(
+                "Infrastructure:RedisTopology=Cluster is a run-mode cluster of host redis-server processes; a published manifest has no Redis Cluster container. "
+                + "To deploy against a managed Redis Cluster, publish with --Infrastructure:Redis=External (docs/operations.md, \"Redis Cluster\").");
+        }
+
+        if (useContainers)
+        {
+            throw new InvalidOperationException(
+                $"Infrastructure:RedisTopology=Cluster runs host redis-server processes, but Infrastructure:Mode={options.Mode} selects containers"
+                + (options.Mode == InfrastructureMode.Auto ? " here (a container runtime answers)" : string.Empty)
+                + ": add --Infrastructure:Mode=Executables.");
+        }
+    }
+
+    private static (IResourceBuilder<IResourceWithConnectionString> AuthDb, ReferenceExpression Connection) AddPostgresContainer(
         IDistributedApplicationBuilder builder,
-        IResourceBuilder<ParameterResource> redisPassword,
-        IReadOnlyDictionary<string, IResourceBuilder<ParameterResource>> redisPasswords,
         IResourceBuilder<ParameterResource> postgresPassword,
         IResourceBuilder<ParameterResource> authDbPassword)
     {
-        var redis = builder.AddRedis(ResourceNames.Redis, password: redisPassword);
-        // Aspire starts the container as /bin/sh -c "redis-server --requirepass $REDIS_PASSWORD ...":
-        // the service users go on that command line, their passwords expanded from the environment.
-        redis.WithArgs(context => context.Args[^1] = $"{context.Args[^1]} {RedisAcl.CommandLineOptions()}");
-        foreach (var user in RedisUsers.All)
-        {
-            redis.WithEnvironment(RedisAcl.PasswordVariable(user), redisPasswords[user.Name]);
-        }
-
         var postgres = builder.AddPostgres(ResourceNames.Postgres, password: postgresPassword);
         if (builder.ExecutionContext.IsRunMode)
         {
@@ -74,39 +94,19 @@ internal static class InfrastructureExtensions
                 authDb.Resource.DatabaseName,
                 (await authDbPassword.Resource.GetValueAsync(cancellationToken))!,
                 cancellationToken));
-        return new GatewayInfrastructure(
-            builder.CreateResourceBuilder<IResourceWithConnectionString>(redis.Resource),
-            redis.Resource.PrimaryEndpoint,
-            redisPasswords,
+        return (
             builder.CreateResourceBuilder<IResourceWithConnectionString>(authDb.Resource),
             ReferenceExpression.Create(
                 $"Host={postgres.Resource.PrimaryEndpoint.Property(EndpointProperty.Host)};Port={postgres.Resource.PrimaryEndpoint.Property(EndpointProperty.Port)};Username={AuthDatabaseRole.Name};Password={authDbPassword.Resource};Database={authDb.Resource.DatabaseName}"));
     }
 
-    private static GatewayInfrastructure AddExecutables(
+    private static (IResourceBuilder<IResourceWithConnectionString> AuthDb, ReferenceExpression Connection) AddPostgresExecutable(
         IDistributedApplicationBuilder builder,
         InfrastructureOptions options,
-        IResourceBuilder<ParameterResource> redisPassword,
-        IReadOnlyDictionary<string, IResourceBuilder<ParameterResource>> redisPasswords,
         IResourceBuilder<ParameterResource> postgresPassword,
         IResourceBuilder<ParameterResource> authDbPassword)
     {
         var scripts = Path.Combine(builder.AppHostDirectory, "scripts");
-
-        var redisPort = FreePort.Next();
-        var redis = new RedisServerResource(ResourceNames.Redis, "bash", scripts, redisPassword.Resource);
-        builder.AddResource(redis)
-            .WithArgs(Path.Combine(scripts, "run-redis.sh"), redisPort.ToString(CultureInfo.InvariantCulture))
-            .WithEnvironment("REDIS_PASSWORD", redisPassword)
-            .WithEnvironment("REDIS_ACL_USERS", RedisAcl.ConfigurationLines())
-            .WithEndpoint(port: redisPort, targetPort: redisPort, scheme: "tcp", name: RedisServerResource.PrimaryEndpointName, isProxied: false)
-            .WithHealthCheck(AddCheck(builder, ResourceNames.Redis, _ => new RedisPingHealthCheck(redis)));
-
-        foreach (var user in RedisUsers.All)
-        {
-            builder.CreateResourceBuilder(redis).WithEnvironment(RedisAcl.PasswordVariable(user), redisPasswords[user.Name]);
-        }
-
         var dataDirectory = options.DataDirectory ?? DefaultDataDirectory(options.Ephemeral);
         var postgresPort = FreePort.Next();
         var postgres = new PostgresServerExecutableResource(ResourceNames.Postgres, "bash", scripts, postgresPassword.Resource);
@@ -144,16 +144,14 @@ internal static class InfrastructureExtensions
             });
         });
 
-        return new GatewayInfrastructure(
-            builder.CreateResourceBuilder<IResourceWithConnectionString>(redis),
-            redis.PrimaryEndpoint,
-            redisPasswords,
+        return (
             builder.CreateResourceBuilder<IResourceWithConnectionString>(authDb),
             ReferenceExpression.Create(
                 $"Host={postgres.PrimaryEndpoint.Property(EndpointProperty.Host)};Port={postgres.PrimaryEndpoint.Property(EndpointProperty.Port)};Username={AuthDatabaseRole.Name};Password={authDbPassword.Resource};Database={authDb.DatabaseName}"));
     }
 
-    private static string AddCheck(IDistributedApplicationBuilder builder, string resourceName, Func<IServiceProvider, IHealthCheck> factory)
+    /// <summary>Registers a health check for resource <paramref name="resourceName"/>; returns its key for <c>WithHealthCheck</c>.</summary>
+    internal static string AddCheck(IDistributedApplicationBuilder builder, string resourceName, Func<IServiceProvider, IHealthCheck> factory)
     {
         var key = $"{resourceName}_check";
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(key, factory, failureStatus: null, tags: null));

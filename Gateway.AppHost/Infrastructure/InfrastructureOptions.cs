@@ -13,6 +13,18 @@ internal sealed class InfrastructureOptions
     public InfrastructureMode Mode { get; set; } = InfrastructureMode.Auto;
 
     /// <summary>
+    /// Whether the AppHost runs Redis (the default) or the services connect to one elsewhere
+    /// (<c>--Infrastructure:Redis=External</c>: a managed Redis Cluster in publish mode).
+    /// </summary>
+    public RedisProvider Redis { get; set; } = RedisProvider.AppHost;
+
+    /// <summary>
+    /// One Redis server (the default) or a six-node cluster on the executables path
+    /// (<c>--Infrastructure:RedisTopology=Cluster</c>).
+    /// </summary>
+    public RedisTopology RedisTopology { get; set; } = RedisTopology.Single;
+
+    /// <summary>
     /// PostgreSQL data directory on the executables path. Defaults to a persistent per-user
     /// location in run mode so that registered users survive an AppHost restart.
     /// </summary>

@@ -1,52 +1,58 @@
 using System.Net.Sockets;
-using System.Text;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Gateway.AppHost.Infrastructure;
 
 /// <summary>
 /// Healthy when the Redis server accepts the password and answers PING. Speaks RESP directly so the
-/// AppHost needs no Redis client library.
+/// AppHost needs no Redis client library. A cluster node answers PING whatever its cluster's
+/// state: the cluster's own check is <see cref="RedisClusterHealthCheck"/>.
 /// </summary>
 internal sealed class RedisPingHealthCheck(RedisServerResource redis) : IHealthCheck
 {
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            var host = await redis.PrimaryEndpoint.Property(EndpointProperty.Host).GetValueAsync(cancellationToken);
-            var port = int.Parse(await redis.PrimaryEndpoint.Property(EndpointProperty.Port).GetValueAsync(cancellationToken) ?? "0", System.Globalization.CultureInfo.InvariantCulture);
-            var password = await redis.Password.GetValueAsync(cancellationToken) ?? string.Empty;
-
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(3));
-            using var client = new TcpClient();
-            await client.ConnectAsync(host ?? "127.0.0.1", port, timeout.Token);
-            var stream = client.GetStream();
-            var command = $"*2\r\n$4\r\nAUTH\r\n${Encoding.UTF8.GetByteCount(password)}\r\n{password}\r\n*1\r\n$4\r\nPING\r\n";
-            await stream.WriteAsync(Encoding.UTF8.GetBytes(command), timeout.Token);
-
-            var buffer = new byte[256];
-            var received = new StringBuilder();
-            while (!received.ToString().Contains("PONG", StringComparison.Ordinal) && !received.ToString().Contains('-'))
-            {
-                var read = await stream.ReadAsync(buffer, timeout.Token);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                received.Append(Encoding.ASCII.GetString(buffer, 0, read));
-            }
-
-            var reply = received.ToString();
-            return reply.StartsWith("+OK\r\n+PONG", StringComparison.Ordinal)
+            timeout.CancelAfter(Timeout);
+            using var client = await ConnectAsync(redis, timeout.Token);
+            var reply = await client.SendAsync(timeout.Token, "PING");
+            return !reply.IsError && reply.Text == "PONG"
                 ? HealthCheckResult.Healthy()
-                : HealthCheckResult.Unhealthy($"Unexpected reply from Redis: {reply.Split('\r')[0]}");
+                : HealthCheckResult.Unhealthy($"Unexpected reply from Redis: {reply.Text}");
+        }
+        catch (RedisAuthenticationException ex)
+        {
+            return HealthCheckResult.Unhealthy(ex.Message);
         }
         catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
         {
             return HealthCheckResult.Unhealthy("Redis is not answering yet.", ex);
+        }
+    }
+
+    /// <summary>A connection to <paramref name="server"/>, authenticated as the <c>default</c> user.</summary>
+    internal static async Task<RedisRespClient> ConnectAsync(RedisServerResource server, CancellationToken cancellationToken)
+    {
+        var host = await server.PrimaryEndpoint.Property(EndpointProperty.Host).GetValueAsync(cancellationToken);
+        var port = int.Parse(await server.PrimaryEndpoint.Property(EndpointProperty.Port).GetValueAsync(cancellationToken) ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        var password = await server.Password.GetValueAsync(cancellationToken) ?? string.Empty;
+
+        var client = await RedisRespClient.ConnectAsync(host ?? "127.0.0.1", port, cancellationToken);
+        try
+        {
+            var auth = await client.SendAsync(cancellationToken, "AUTH", password);
+            return auth is { IsError: false, Text: "OK" }
+                ? client
+                : throw new RedisAuthenticationException($"Unexpected reply from Redis to AUTH: {auth.Text}");
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
         }
     }
 }

@@ -2,8 +2,6 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Gateway.TestSupport;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.EndToEndTests.Infrastructure;
 
@@ -83,57 +81,43 @@ public sealed class GatewayAppFixture : IAsyncLifetime
                 "--Gateway:ProxyH2cPort=8082",
             ],
             cts.Token);
-        // Resource console output (one line per proxied request in Development) would drown the
-        // test log: only warnings and errors of the resources reach it.
-        builder.Services.AddLogging(logging => logging
-            .SetMinimumLevel(LogLevel.Warning)
-            .AddFilter("Gateway.AppHost.Resources", LogLevel.Warning)
-            .AddFilter("Aspire", LogLevel.Warning));
+        GatewayTestSettings.QuietLogs(builder);
+        GatewayTestSettings.NoTelemetryExport(builder);
 
-        // Test-only proxy settings: a small negative-cache bound (flood test), fast active health
-        // checks (rotation test), a route to a closed port (502 test), a relaxed deadline, a route
-        // with a short activity timeout (WebSocket tests).
-        foreach (var project in builder.Resources.OfType<ProjectResource>())
-        {
-            // No Aspire dashboard runs under the testing builder, yet the OTLP endpoint is still
-            // set: exporting (and retrying on shutdown) to nothing slows every stop by ~10 s.
-            builder.CreateResourceBuilder(project).WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", string.Empty);
-        }
-
-        // Plans for tests: "free" effectively unlimited (so functional tests are not throttled) and a
-        // small "tiny" plan for the rate-limit tests. The login back-off starts at 5 s instead of
-        // 1 s: the tests check that the attempt after a limit waits, and on a loaded 2-core runner
-        // one password check (PBKDF2, 600,000 iterations) took longer than a 1 s back-off, so the
-        // next attempt was let through (a CI run saw the right password accepted there).
-        var auth = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "auth");
-        builder.CreateResourceBuilder(auth)
+        // The login back-off starts at 5 s instead of 1 s: the tests check that the attempt after
+        // a limit waits, and on a loaded 2-core runner one password check (PBKDF2, 600,000
+        // iterations) took longer than a 1 s back-off, so the next attempt was let through (a CI
+        // run saw the right password accepted there).
+        GatewayTestSettings.Project(builder, "auth")
+            .WithTestPlans(TinyPlanLimit, TinyPlanWindowSeconds)
             .WithEnvironment("Auth__LoginThrottle__BackoffBase", "00:00:05")
             // A purge every second (shipped: hourly), so TokenPurgeTests see a row go within seconds.
-            .WithEnvironment("Auth__TokenPurge__Interval", "00:00:01")
-            .WithEnvironment("Auth__Plans__free__RequestsPerWindow", "1000000")
-            .WithEnvironment("Auth__Plans__tiny__RequestsPerWindow", TinyPlanLimit.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .WithEnvironment("Auth__Plans__tiny__WindowSeconds", TinyPlanWindowSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            .WithEnvironment("Auth__TokenPurge__Interval", "00:00:01");
 
-        var proxy = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "proxy");
-        var proxyBuilder = builder.CreateResourceBuilder(proxy);
-        var dashboard = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "dashboard");
-        foreach (var clientFacing in new[] { proxyBuilder, builder.CreateResourceBuilder(dashboard) })
+        var proxyBuilder = GatewayTestSettings.Project(builder, "proxy");
+        var dashboard = GatewayTestSettings.Project(builder, "dashboard");
+        foreach (var clientFacing in new[] { proxyBuilder, dashboard })
         {
             clientFacing.WithEnvironment("Gateway__Forwarding__TrustedProxies__0", TrustedProxyAddress.ToString());
         }
 
         // Dashboard sessions: admins re-checked with the auth service every second (shipped: 60 s),
         // so the demotion tests wait seconds. See DashboardSessionTests.RoleRecheckInterval.
-        builder.CreateResourceBuilder(dashboard).WithEnvironment("Dashboard__Security__RoleRecheckInterval", "00:00:01");
+        dashboard.WithEnvironment("Dashboard__Security__RoleRecheckInterval", "00:00:01");
 
-        AddRateLimitTestRoute(proxyBuilder, "strict", ("Partition", "User"), ("Mode", "Strict"));
-        AddRateLimitTestRoute(proxyBuilder, "batched", ("Partition", "User"), ("Mode", "Batched"));
-        AddRateLimitTestRoute(proxyBuilder, "approximate", ("Partition", "User"), ("Mode", "Approximate"));
-        AddRateLimitTestRoute(proxyBuilder, "open", ("Partition", "User"), ("Mode", "Strict"), ("FailMode", "Open"));
-        AddRateLimitTestRoute(proxyBuilder, "closed", ("Partition", "User"), ("Mode", "Strict"), ("FailMode", "Closed"));
-        AddRateLimitTestRoute(proxyBuilder, "local", ("Partition", "User"), ("Mode", "Strict"), ("FailMode", "Local"));
-        AddRateLimitTestRoute(proxyBuilder, "ip", anonymous: true, ("Partition", "ClientIp"), ("Limit", "5"), ("WindowSeconds", "60"), ("Mode", "Strict"));
+        proxyBuilder
+            .WithRateLimitTestRoute("strict", ("Partition", "User"), ("Mode", "Strict"))
+            .WithRateLimitTestRoute("batched", ("Partition", "User"), ("Mode", "Batched"))
+            .WithRateLimitTestRoute("approximate", ("Partition", "User"), ("Mode", "Approximate"))
+            .WithRateLimitTestRoute("open", ("Partition", "User"), ("Mode", "Strict"), ("FailMode", "Open"))
+            .WithRateLimitTestRoute("closed", ("Partition", "User"), ("Mode", "Strict"), ("FailMode", "Closed"))
+            .WithRateLimitTestRoute("local", ("Partition", "User"), ("Mode", "Strict"), ("FailMode", "Local"))
+            .WithRateLimitTestRoute("ip", anonymous: true, ("Partition", "ClientIp"), ("Limit", "5"), ("WindowSeconds", "60"), ("Mode", "Strict"));
         AddGrpcRateLimitTestRoute(proxyBuilder);
+
+        // Test-only proxy settings: a small negative-cache bound (flood test), fast active health
+        // checks (rotation test), a route to a closed port (502 test), a relaxed deadline, a route
+        // with a short activity timeout (WebSocket tests).
         proxyBuilder
             .WithEnvironment("Gateway__AuthCache__MaxNegativeEntries", NegativeCacheBound.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("ReverseProxy__Clusters__sampleapi__HealthCheck__Active__Interval", "00:00:01")
@@ -183,30 +167,6 @@ public sealed class GatewayAppFixture : IAsyncLifetime
         }
 
         await ResourceReplicas.WaitForAllHealthyAsync(App, "proxy", expected: 2, cts.Token);
-    }
-
-    /// <summary>
-    /// A test route <c>/rl/{name}/...</c> to the sample API, authenticated (to <c>/api/...</c>) or
-    /// anonymous (to <c>/public/...</c>), limited by policy
-    /// <c>test-{name}</c> (settings as environment variables, one per property).
-    /// </summary>
-    private static void AddRateLimitTestRoute(IResourceBuilder<ProjectResource> proxy, string name, params (string Key, string Value)[] policy) =>
-        AddRateLimitTestRoute(proxy, name, anonymous: false, policy);
-
-    private static void AddRateLimitTestRoute(IResourceBuilder<ProjectResource> proxy, string name, bool anonymous, params (string Key, string Value)[] policy)
-    {
-        foreach (var (key, value) in policy)
-        {
-            proxy.WithEnvironment($"Gateway__RateLimiting__Policies__test-{name}__{key}", value);
-        }
-
-        proxy.WithEnvironment($"ReverseProxy__Routes__rl-{name}__ClusterId", "sampleapi")
-            .WithEnvironment($"ReverseProxy__Routes__rl-{name}__AuthorizationPolicy", anonymous ? "anonymous" : "authenticated")
-            .WithEnvironment($"ReverseProxy__Routes__rl-{name}__RateLimiterPolicy", $"test-{name}")
-            .WithEnvironment($"ReverseProxy__Routes__rl-{name}__Match__Path", $"/rl/{name}/{{**rest}}")
-            // Each route forwards into the sample API's path space of its authorization policy: the
-            // start-up overlap check refuses an anonymous route into /api, which "api" guards.
-            .WithEnvironment($"ReverseProxy__Routes__rl-{name}__Transforms__0__PathPattern", anonymous ? "/public/{**rest}" : "/api/{**rest}");
     }
 
     /// <summary>

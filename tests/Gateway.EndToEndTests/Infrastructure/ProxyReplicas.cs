@@ -62,9 +62,12 @@ public sealed class ProxyReplicas : IDisposable
             what);
 
     /// <summary>Moves a user to a plan and waits until the replicas apply its limit.</summary>
-    public async Task MoveToPlanAsync(AuthClients clients, DistributedApplication app, string userName, string accessToken, string plan, int expectedLimit)
+    public async Task MoveToPlanAsync(AuthClients clients, DistributedApplication app, string userName, string accessToken, string plan, int expectedLimit) =>
+        await MoveToPlanAsync(clients, await clients.AdminTokenAsync(app), userName, accessToken, plan, expectedLimit);
+
+    /// <summary>As above, with an admin's token the caller already has (one password check for many users).</summary>
+    public async Task MoveToPlanAsync(AuthClients clients, string adminToken, string userName, string accessToken, string plan, int expectedLimit)
     {
-        var adminToken = await clients.AdminTokenAsync(app);
         await clients.Admin.SetUserPlanAsync(
             new Gateway.Auth.V1.SetUserPlanRequest { AccessToken = adminToken, UserName = userName, Plan = plan }, deadline: AuthClients.Deadline());
         var limit = expectedLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);

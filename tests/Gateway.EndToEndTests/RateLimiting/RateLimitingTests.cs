@@ -174,18 +174,9 @@ public sealed class RateLimitingTests(GatewayAppFixture fixture) : ProxyTestBase
             return response.StatusCode;
         }));
 
-    /// <summary>Waits (polling Redis's clock, the limiter's clock) until a window has just begun.</summary>
-    private Task WaitForWindowStartAsync() => Poll.UntilAsync<object>(
-        async _ =>
-        {
-            var now = await RedisNowAsync();
-            return now.ToUnixTimeMilliseconds() % (WindowSeconds * 1000) < 1000 ? now : null;
-        },
-        TimeSpan.FromSeconds(2 * WindowSeconds),
-        "the start of a rate-limit window");
+    private Task WaitForWindowStartAsync() => RateLimitWindows.WaitForStartAsync(_redis, WindowSeconds);
 
-    private async Task<DateTimeOffset> RedisNowAsync() =>
-        new(await _redis.GetServer(_redis.GetEndPoints()[0]).TimeAsync(), TimeSpan.Zero);
+    private Task<DateTimeOffset> RedisNowAsync() => RateLimitWindows.RedisNowAsync(_redis);
 
     private async Task<long> RedisCallsAsync(string adminToken)
     {
