@@ -24,6 +24,9 @@ public sealed class ClusterAppFixture : IAsyncLifetime
 
     public const int TinyPlanWindowSeconds = 10;
 
+    /// <summary>The limit per user and minute of the test route <c>/rl/local/...</c> (strict, fail mode Local).</summary>
+    public const int LocalRouteLimit = 400;
+
     /// <summary>Users on the tiny plan the rate-limit tests share (their windows are per route, so each test starts from zero).</summary>
     public const int TinyPlanUsers = 12;
 
@@ -67,6 +70,8 @@ public sealed class ClusterAppFixture : IAsyncLifetime
         GatewayTestSettings.Project(builder, "proxy")
             .WithRateLimitTestRoute("strict", ("Partition", "User"), ("Mode", "Strict"))
             .WithRateLimitTestRoute("approximate", ("Partition", "User"), ("Mode", "Approximate"))
+            // Its own limit (not the plan's): room for traffic before and during a failover (ClusterFailoverTrafficTests).
+            .WithRateLimitTestRoute("local", ("Partition", "User"), ("Mode", "Strict"), ("FailMode", "Local"), ("Limit", LocalRouteLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("WindowSeconds", "60"))
             // Two cores shared with the test runner: a generous deadline keeps slow-but-alive from reading as down.
             .WithEnvironment("Gateway__AuthService__ValidateDeadline", "00:00:02");
 
