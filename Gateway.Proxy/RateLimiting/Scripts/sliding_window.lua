@@ -59,9 +59,15 @@ if available > 0 then
   c = c + granted
 end
 
-redis.call('HSET', key, 'w', index, 'c', c, 'p', p)
--- Idle keys disappear once they no longer weigh on any window.
-redis.call('PEXPIRE', key, math.ceil(2 * window / 1000))
+if w ~= index then
+  redis.call('HSET', key, 'w', index, 'c', c, 'p', p)
+  -- Idle keys disappear once they no longer weigh on any window: 2 windows from the key's first
+  -- write in this one, i.e. at least until the end of the next window. That expiry also covers
+  -- the later writes of this window, which therefore change only what changed.
+  redis.call('PEXPIRE', key, math.ceil(2 * window / 1000))
+elseif granted > 0 then
+  redis.call('HSET', key, 'c', c)
+end
 
 local remaining = math.max(0, math.floor(limit - (p * weight + c)))
 local retry = 0

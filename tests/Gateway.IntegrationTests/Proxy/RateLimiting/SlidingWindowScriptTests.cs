@@ -97,6 +97,61 @@ public sealed class SlidingWindowScriptTests(RedisServerFixture redis) : IClassF
         Assert.InRange(ttl.Value, TimeSpan.FromSeconds(19), TimeSpan.FromSeconds(20));
     }
 
+    [Fact]
+    public async Task MidWindowGrant_ChangesOnlyTheCount_KeepsTheExpirySetOnEnteringTheWindow()
+    {
+        var database = redis.Redis.GetDatabase();
+        await DecideAsync(WindowStart + Second, 1);
+        // Stand-in for real time passing: the expiry now ends sooner than a fresh one would.
+        await database.KeyExpireAsync(_key, TimeSpan.FromSeconds(5));
+
+        var grant = await DecideAsync(WindowStart + (2 * Second), 1);
+        var state = await database.HashGetAllAsync(_key);
+
+        Assert.Equal(1, grant.Granted);
+        Assert.Equal(["2", "0", "170000000"], Fields(state, "c", "p", "w"));
+        Assert.InRange(await database.KeyTimeToLiveAsync(_key) ?? TimeSpan.MaxValue, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+
+        // Entering the next window writes the whole state and a fresh expiry.
+        await DecideAsync(WindowStart + Window + Second, 1);
+
+        Assert.Equal(["1", "2", "170000001"], Fields(await database.HashGetAllAsync(_key), "c", "p", "w"));
+        Assert.InRange(await database.KeyTimeToLiveAsync(_key) ?? TimeSpan.Zero, TimeSpan.FromSeconds(19), TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task Sync_MidWindow_AddsToTheCountOnly_RollWritesStateAndExpiry()
+    {
+        var database = redis.Redis.GetDatabase();
+        var entered = await SyncAsync(WindowStart + Second, delta: 3);
+        await database.KeyExpireAsync(_key, TimeSpan.FromSeconds(5));
+
+        var added = await SyncAsync(WindowStart + (2 * Second), delta: 2);
+        var unchanged = await SyncAsync(WindowStart + (3 * Second), delta: 0);
+
+        Assert.Equal([3, 5, 5], [entered, added, unchanged]);
+        Assert.Equal(["5", "0", "170000000"], Fields(await database.HashGetAllAsync(_key), "c", "p", "w"));
+        Assert.InRange(await database.KeyTimeToLiveAsync(_key) ?? TimeSpan.MaxValue, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+
+        // Half-way into the next window the previous one weighs half: ceil(5 * 0.5 + 1) = 4.
+        var rolled = await SyncAsync(WindowStart + Window + (Window / 2), delta: 1);
+
+        Assert.Equal(4, rolled);
+        Assert.Equal(["1", "5", "170000001"], Fields(await database.HashGetAllAsync(_key), "c", "p", "w"));
+        Assert.InRange(await database.KeyTimeToLiveAsync(_key) ?? TimeSpan.Zero, TimeSpan.FromSeconds(19), TimeSpan.FromSeconds(20));
+    }
+
+    private static string[] Fields(HashEntry[] entries, params string[] names) =>
+        [.. names.Select(name => (string?)entries.SingleOrDefault(entry => entry.Name == name).Value ?? "")];
+
+    /// <summary>One key through the approximate mode's sync script; returns the window's count.</summary>
+    private async Task<long> SyncAsync(long nowMicroseconds, int delta)
+    {
+        var result = (RedisValue[]?)await redis.Redis.GetDatabase().ScriptEvaluateAsync(
+            RedisRateLimitStore.LoadScript("sliding_window_sync.lua"), [_key], [1, "", Limit, Window, delta, nowMicroseconds]);
+        return result is { Length: 3 } ? (long)result[0] : throw new Xunit.Sdk.XunitException("unexpected sync result");
+    }
+
     private async Task<RedisDecision> DecideAsync(long nowMicroseconds, int requested)
     {
         var result = (RedisValue[]?)await redis.Redis.GetDatabase().ScriptEvaluateAsync(
